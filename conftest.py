@@ -1,0 +1,71 @@
+"""A small city and its personas, shared by every app's tests.
+
+城关市 (city)
+├── 东城区 (district A) › 东街道 › 东一社区 › 网格1 › 1号楼
+└── 西城区 (district B) › 西街道 › 西一社区 › 网格1 › 1号楼
+"""
+
+import pytest
+
+from fangkong.accounts.models import User
+from fangkong.accounts.roles import Role
+from fangkong.territory.models import Level
+from fangkong.territory.services import unit_create
+
+
+class City:
+    def __init__(self):
+        self.city = unit_create(parent=None, level=Level.CITY, name="城关市", code="630800")
+        self.a = self._branch("东城", "630801")
+        self.b = self._branch("西城", "630802")
+
+    def _branch(self, prefix: str, code: str):
+        district = unit_create(parent=self.city, level=Level.DISTRICT, name=f"{prefix}区", code=code)
+        street = unit_create(parent=district, level=Level.STREET, name=f"{prefix}街道", code=code + "001")
+        community = unit_create(parent=street, level=Level.COMMUNITY, name=f"{prefix}一社区",
+                                code=code + "001001")
+        grid = unit_create(parent=community, level=Level.GRID, name=f"{prefix}网格1", code=code + "001001G1")
+        building = unit_create(parent=grid, level=Level.BUILDING, name=f"{prefix}1号楼", code=code + "001001G1B1")
+        return type("Branch", (), dict(district=district, street=street, community=community, grid=grid,
+                                       building=building))
+
+
+@pytest.fixture
+def city(db):
+    return City()
+
+
+def make_user(username: str, role: str, scope, **extra) -> User:
+    user = User.objects.create_user(username=username, password="correct-horse-battery", role=role,
+                                    scope=scope, display_name=extra.pop("display_name", username), **extra)
+    return user
+
+
+@pytest.fixture
+def hq(city):
+    return make_user("hq", Role.HQ, city.city)
+
+
+@pytest.fixture
+def officer_a(city):
+    return make_user("officer_a", Role.OFFICER, city.a.district)
+
+
+@pytest.fixture
+def officer_b(city):
+    return make_user("officer_b", Role.OFFICER, city.b.district)
+
+
+@pytest.fixture
+def grid_worker_a(city):
+    return make_user("grid_a", Role.GRID_WORKER, city.a.grid)
+
+
+@pytest.fixture
+def grid_worker_b(city):
+    return make_user("grid_b", Role.GRID_WORKER, city.b.grid)
+
+
+@pytest.fixture
+def lab_user(city):
+    return make_user("lab", Role.LAB, city.city)

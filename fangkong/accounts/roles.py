@@ -1,0 +1,46 @@
+"""Roles and what each may do. Where each user may do it is their scope node (accounts.scope)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HQ = "hq", _("Command HQ")
+    OFFICER = "officer", _("District/street officer")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    CHECKPOINT = "checkpoint", _("Checkpoint staff")
+    ISOLATION = "isolation", _("Isolation site staff")
+    TRACER = "tracer", _("CDC tracer")
+    LAB = "lab", _("Lab")
+    INSPECTOR = "inspector", _("Inspector")
+    SUPPLIES = "supplies", _("Supplies officer")
+    ADMIN = "admin", _("System admin")
+
+
+# Capabilities are "<app>.<action>"; accounts.scope maps visible_to(user, action) onto them.
+_FIELD = {"people.view", "people.change", "territory.view", "tasks.view", "tasks.change", "audit.view"}
+_OFFICE = _FIELD | {"people.reveal", "people.merge", "people.export", "territory.change", "territory.import",
+                    "territory.export", "tasks.dispatch", "tasks.report"}
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.HQ: frozenset(_OFFICE | {"accounts.view_access_log"}),
+    Role.OFFICER: frozenset(_OFFICE),
+    Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal"}),
+    Role.CHECKPOINT: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change"}),
+    Role.ISOLATION: frozenset(_FIELD | {"people.reveal"}),
+    Role.TRACER: frozenset(_FIELD | {"people.reveal", "people.export", "tasks.dispatch"}),
+    Role.LAB: frozenset({"territory.view", "tasks.view", "tasks.change"}),
+    Role.INSPECTOR: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "tasks.dispatch",
+                               "tasks.report", "audit.view"}),
+    Role.SUPPLIES: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change"}),
+    Role.ADMIN: frozenset(_OFFICE | {"accounts.manage", "accounts.view_access_log"}),
+}
+
+
+def capabilities_of(user) -> frozenset[str]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return CAPABILITIES.get(user.role, frozenset())
+
+
+def has_capability(user, capability: str) -> bool:
+    return capability in capabilities_of(user)

@@ -1,0 +1,56 @@
+"""The JSON API under /api/v1: one django-ninja router per app, the same scoping as the pages."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from fangkong.accounts.models import ApiToken
+
+
+class ApiTokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = ApiToken.user_for(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Fangkong API",
+    version="1",
+    urls_namespace="api",
+    auth=[ApiTokenAuth(), django_auth],
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+def _mount():
+    from fangkong.accounts.api import router as accounts_router
+    from fangkong.people.api import router as people_router
+    from fangkong.tasks.api import router as tasks_router
+    from fangkong.territory.api import router as territory_router
+
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/territory", territory_router)
+    api.add_router("/people", people_router)
+    api.add_router("/tasks", tasks_router)
+
+
+_mount()

@@ -1,0 +1,28 @@
+from django.contrib.contenttypes.models import ContentType
+
+from fangkong.audit.models import AuditEntry
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def audit_record(*, actor, obj, action: str, unit_path: str, changes: dict | None = None,
+                 note: str = "") -> AuditEntry:
+    """Write one audit row; call it inside the transaction of the change it records."""
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        action=action,
+        changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
+        note=note[:300],
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        unit_path=unit_path,
+    )
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {k: (before.get(k), after[k]) for k in after if before.get(k) != after[k]}

@@ -1,0 +1,57 @@
+"""What every importer returns, so pages, the CLI and jobs report rejected rows the same way.
+
+Importers are all-or-nothing: if any row is rejected, nothing is written and the report lists every
+rejected row with its line number (line 1 is the header).
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def reject(self, line: int, message: str) -> None:
+        self.errors.append(RowError(line, message))
+
+
+class ImportRejected(Exception):
+    """Raised inside the import transaction so that nothing is written; carries the report."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{len(report.errors)} rows rejected")
+        self.report = report
+
+
+def read_csv_rows(source) -> tuple[list[str], list[tuple[int, dict]]]:
+    """(header, [(line_number, row), ...]) from a path, bytes, text or file; UTF-8 with or without BOM, or GB18030."""
+    if hasattr(source, "read"):
+        source = source.read()
+    elif not isinstance(source, bytes | str):
+        with open(source, "rb") as fh:
+            source = fh.read()
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Excel on Chinese Windows saves CSV in GB18030.
+            source = source.decode("gb18030")
+    reader = csv.DictReader(io.StringIO(source))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    rows = [(index + 2, {k: (v or "").strip() for k, v in row.items() if k}) for index, row in enumerate(reader)]
+    return header, rows

@@ -1,0 +1,32 @@
+"""The periodic jobs. Jobs are named by dotted path so that a module not written yet breaks nothing:
+its schedule shows "job not found" on /ops/jobs/ and is skipped until the function exists.
+
+A job is a plain function (or a django-tasks task) taking no arguments, idempotent: it may run twice.
+"""
+
+from dataclasses import dataclass
+from datetime import time
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    job_path: str
+    interval_seconds: int | None = None
+    daily_at: time | None = None
+
+
+def _daily_report_at() -> time:
+    hour, minute = getattr(settings, "OPS_DAILY_REPORT_AT", "07:00").split(":")
+    return time(int(hour), int(minute))
+
+
+def default_schedules() -> list[ScheduleSpec]:
+    return [
+        ScheduleSpec("escalate-overdue", "fangkong.tasks.jobs.escalate_overdue_job", interval_seconds=300),
+        ScheduleSpec("dashboard-snapshot", "fangkong.command.jobs.refresh_dashboard_snapshot", interval_seconds=300),
+        ScheduleSpec("daily-report", "fangkong.command.jobs.send_daily_report", daily_at=_daily_report_at()),
+        ScheduleSpec("protocol-reminders", "fangkong.protocols.jobs.send_protocol_reminders", interval_seconds=900),
+    ]

@@ -1,0 +1,213 @@
+"""逐户建档 from a CSV file: households and their members, all or nothing.
+
+Header: name,id_type,id_number,phone,building_code,door,address,tags
+(or 姓名,证件类型,证件号码,电话,楼栋编码,门牌,地址,标签). Tags are separated by ";", "、" or "|".
+"""
+
+import re
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.scope import unit_in_scope
+from fangkong.audit.models import AuditEntry
+from fangkong.core.imports import ImportRejected, ImportReport, read_csv_rows
+from fangkong.core.masking import mask_address, mask_id_number, mask_phone
+from fangkong.people.identity import normalize_phone, validate_document
+from fangkong.people.models import Household, IdType, ManagementStatus, Person, PersonTag, StatusChange, Tag
+from fangkong.people.search import name_keys, reversed_key
+from fangkong.territory.models import Level, Unit
+
+COLUMNS = ["name", "id_type", "id_number", "phone", "building_code", "door", "address", "tags"]
+REQUIRED = ["name", "id_number", "building_code", "door"]
+CHINESE_COLUMNS = {
+    "姓名": "name", "证件类型": "id_type", "证件号码": "id_number", "身份证号": "id_number", "电话": "phone",
+    "手机": "phone", "楼栋编码": "building_code", "门牌": "door", "门牌号": "door", "地址": "address", "标签": "tags",
+}
+_ID_TYPE_WORDS = {
+    "": IdType.RESIDENT, "身份证": IdType.RESIDENT, "居民身份证": IdType.RESIDENT, "护照": IdType.PASSPORT,
+    "港澳居民来往内地通行证": IdType.HK_MACAO, "回乡证": IdType.HK_MACAO, "港澳": IdType.HK_MACAO,
+    "台湾居民来往大陆通行证": IdType.TAIWAN, "台胞证": IdType.TAIWAN, "台湾": IdType.TAIWAN, "其他": IdType.OTHER,
+}
+_TAG_WORDS = {
+    "独居老人": Tag.ELDERLY_ALONE, "空巢老人": Tag.ELDERLY_ALONE, "慢性病": Tag.CHRONIC, "慢病": Tag.CHRONIC,
+    "孕妇": Tag.PREGNANT, "孕产妇": Tag.PREGNANT, "婴幼儿": Tag.INFANT, "儿童": Tag.INFANT, "残疾": Tag.DISABLED,
+    "残疾人": Tag.DISABLED, "医务人员": Tag.MEDICAL, "冷链": Tag.COLD_CHAIN, "冷链从业人员": Tag.COLD_CHAIN,
+    "交通运输": Tag.TRANSPORT, "交通运输从业人员": Tag.TRANSPORT, "隔离点工作人员": Tag.QUARANTINE_STAFF,
+}
+_TAG_SPLIT = re.compile(r"[;；、|]")
+_CHUNK = 500
+
+
+def _choice_lookup(choices, extra: dict) -> dict[str, str]:
+    """Codes, English labels and Chinese labels of a choice set, all mapping to the code."""
+    lookup = {code.lower(): code for code in choices.values}
+    for lang in ("en", "zh-hans", "zh-hant"):
+        with translation.override(lang):
+            lookup.update({str(label).strip().lower(): code for code, label in choices.choices})
+    lookup.update(extra)
+    return lookup
+
+
+def people_import_csv(*, source, actor) -> ImportReport:
+    """Read the file, check every row, then write everything in one transaction — or nothing.
+
+    Rejected rows (bad ID, unknown building, building outside the importer's scope, an ID twice in the
+    file or already on file) come back in the report with their line numbers.
+    """
+    report = ImportReport()
+    try:
+        header, rows = read_csv_rows(source)
+    except (UnicodeDecodeError, ValueError) as exc:
+        report.reject(1, _("The file could not be read as CSV: %(error)s") % {"error": exc})
+        return report
+    columns = [CHINESE_COLUMNS.get(h, h.lower()) for h in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        report.reject(1, _("Missing columns: %(columns)s. Expected: %(expected)s.")
+                      % {"columns": ", ".join(missing), "expected": ",".join(COLUMNS)})
+        return report
+    rows = [(line, {columns[header.index(k)]: v for k, v in row.items() if k in header}) for line, row in rows]
+    if not rows:
+        report.reject(1, _("The file has no rows."))
+        return report
+    try:
+        with transaction.atomic():
+            _import(rows, actor, report)
+    except ImportRejected as exc:
+        return exc.report
+    return report
+
+
+def _import(rows, actor, report: ImportReport) -> None:
+    id_types = _choice_lookup(IdType, _ID_TYPE_WORDS)
+    tag_names = _choice_lookup(Tag, _TAG_WORDS)
+    codes = {row.get("building_code", "") for _line, row in rows}
+    buildings = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    seen: dict[tuple[str, str], int] = {}
+    parsed = []
+    for line, row in rows:
+        errors = []
+        name = " ".join(row.get("name", "").split())
+        if not name:
+            errors.append(_("name is empty"))
+        id_type = id_types.get(row.get("id_type", "").strip().lower())
+        identity = None
+        if id_type is None:
+            errors.append(_("unknown ID type “%(type)s”") % {"type": row.get("id_type")})
+        else:
+            try:
+                identity = validate_document(id_type, row.get("id_number", ""))
+            except ValidationError as exc:
+                errors.append(" ".join(exc.messages))
+        try:
+            phone = normalize_phone(row.get("phone", ""))
+        except ValidationError as exc:
+            errors.append(" ".join(exc.messages))
+            phone = ""
+        code = row.get("building_code", "")
+        building = buildings.get(code)
+        if not code:
+            errors.append(_("building code is empty"))
+        elif building is None or building.level != Level.BUILDING:
+            errors.append(_("unknown building code “%(code)s”") % {"code": code})
+        elif actor is not None and not unit_in_scope(actor, building, "change", capability_app="people"):
+            errors.append(_("building “%(code)s” is outside your jurisdiction") % {"code": code})
+        door = row.get("door", "").strip()
+        if not door:
+            errors.append(_("door is empty"))
+        tags = set()
+        for word in filter(None, (w.strip() for w in _TAG_SPLIT.split(row.get("tags", "")))):
+            tag = tag_names.get(word.lower())
+            if tag is None:
+                errors.append(_("unknown tag “%(tag)s”") % {"tag": word})
+            tags.add(tag)
+        if identity is not None:
+            key = (identity.id_type, identity.number)
+            if key in seen:
+                errors.append(_("the same ID number is on line %(line)d") % {"line": seen[key]})
+            else:
+                seen[key] = line
+        if errors:
+            report.reject(line, "; ".join(errors))
+            continue
+        parsed.append((line, name, identity, phone, building, door, row.get("address", "").strip()[:200], tags))
+
+    on_file = _already_on_file(seen)
+    for line, _name, identity, *_rest in parsed:
+        if (identity.id_type, identity.number) in on_file:
+            report.reject(line, _("this ID number is already on file"))
+    if not report.ok:
+        report.errors.sort(key=lambda e: e.line)
+        raise ImportRejected(report)
+
+    households = _households_for(parsed)
+    now = timezone.now()
+    persons = []
+    for _line, name, identity, phone, building, door, address, _tags in parsed:
+        household = households[(building.pk, door)]
+        keys = name_keys(name)
+        persons.append(Person(
+            name=name, name_simplified=keys.simplified[:50], name_pinyin=keys.pinyin[:200],
+            name_initials=keys.initials[:50], id_type=identity.id_type, id_number=identity.number,
+            id_number_rev=reversed_key(identity.number), birth_date=identity.birth_date, sex=identity.sex,
+            phone=phone, phone_rev=reversed_key(phone), household=household, unit=building,
+            address=address or household.address, status=ManagementStatus.NORMAL, status_since=now,
+        ))
+    Person.objects.bulk_create(persons, batch_size=1000)
+    if any(p.pk is None for p in persons):
+        # Backends that do not return ids from a bulk insert: read them back by document.
+        ids = dict(Person.objects.filter(created_at__gte=now, merged_into__isnull=True)
+                   .values_list("id_number", "pk"))
+        for person in persons:
+            person.pk = ids[person.id_number]
+    PersonTag.objects.bulk_create(
+        [PersonTag(person=p, tag=t) for p, row in zip(persons, parsed, strict=True) for t in sorted(row[7])],
+        batch_size=1000,
+    )
+    user = actor if actor is not None and actor.is_authenticated else None
+    StatusChange.objects.bulk_create(
+        [StatusChange(person=p, from_status="", to_status=p.status, at=now, cause=_("Imported"), actor=user)
+         for p in persons], batch_size=1000,
+    )
+    # One audit row per person, as person_create writes, in bulk.
+    person_ct = ContentType.objects.get_for_model(Person)
+    AuditEntry.objects.bulk_create(
+        [AuditEntry(content_type=person_ct, object_id=p.pk, object_repr=p.name, action="import", actor=user,
+                    unit_path=p.unit.path, changes={
+                        "name": [None, p.name], "id_type": [None, p.id_type],
+                        "id_number": [None, mask_id_number(p.id_number)], "phone": [None, mask_phone(p.phone)],
+                        "address": [None, mask_address(p.address)], "household": [None, p.household_id],
+                    }) for p in persons],
+        batch_size=1000,
+    )
+    report.created = len(persons)
+
+
+def _already_on_file(keys: dict) -> set[tuple[str, str]]:
+    found = set()
+    numbers = sorted({number for _type, number in keys})
+    for start in range(0, len(numbers), _CHUNK):
+        chunk = numbers[start:start + _CHUNK]
+        found.update(Person.objects.filter(id_number__in=chunk, merged_into__isnull=True)
+                     .values_list("id_type", "id_number"))
+    return found & set(keys)
+
+
+def _households_for(parsed) -> dict[tuple[int, str], Household]:
+    wanted = {(row[4].pk, row[5]): row for row in parsed}
+    buildings = {row[4].pk: row[4] for row in parsed}
+    existing = {}
+    for household in Household.objects.filter(unit_id__in=buildings).select_related("unit"):
+        if (household.unit_id, household.number) in wanted:
+            existing[(household.unit_id, household.number)] = household
+    new = [Household(unit=buildings[unit_id], number=door, address=wanted[(unit_id, door)][6])
+           for unit_id, door in wanted if (unit_id, door) not in existing]
+    if new:
+        Household.objects.bulk_create(new, batch_size=1000)
+        existing = {(h.unit_id, h.number): h for h in Household.objects.filter(unit_id__in=buildings)
+                    .select_related("unit") if (h.unit_id, h.number) in wanted}
+    return existing

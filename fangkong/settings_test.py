@@ -1,0 +1,12 @@
+"""Settings for the test suite: fast hashing, jobs run at once."""
+
+from fangkong.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests assert the English msgids; the browser tests send Accept-Language zh-CN and get the Chinese UI.
+LANGUAGE_CODE = "en"

@@ -1,0 +1,17 @@
+"""How a task's subject is shown: names in full to those who do the work, masked to everyone else."""
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张**: the surname is enough to tell rows apart in a list."""
+    return name[0] + "*" * (len(name) - 1) if name and len(name) > 1 else name
+
+
+def subject_label(task, user) -> str:
+    works_on_it = user is not None and user.pk in (task.owner_id, task.escalated_owner_id)
+    if task.person_id:
+        name = task.person.name
+        return name if works_on_it else mask_name(name)
+    if task.household_id:
+        return str(task.household)
+    if task.subject_type:
+        return f"{task.subject_type} #{task.subject_id}"
+    return ""

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from fangkong.api import api
+from fangkong.ops import views as ops_views
+
+urlpatterns = [
+    path("", include("fangkong.core.urls")),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("accounts/", include("fangkong.accounts.urls")),
+    path("territory/", include("fangkong.territory.urls")),
+    path("people/", include("fangkong.people.urls")),
+    path("tasks/", include("fangkong.tasks.urls")),
+    path("ops/", include("fangkong.ops.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+if settings.DEBUG:
+    urlpatterns.append(path("django-admin/", admin.site.urls))

@@ -1,0 +1,291 @@
+"""IDOR harness: every URL that takes an object id must treat another district's object as missing.
+
+The harness walks every URL pattern of fangkong.urls (through includes and the django-ninja API) and
+picks those whose route has kwargs named `<model>_id`. For each it builds objects of those kinds in
+district B, then, as officer_a of district A, requests the URL with B's ids:
+
+- GET must not answer 2xx, must not redirect anywhere but the login page, and must not show B's data;
+- POST (and PUT/PATCH/DELETE on the API) must not answer 2xx and must change nothing: B's rows keep
+  their values and no table of ours gains or loses a row.
+
+A new `<model>_id` kwarg without a builder below is reported as a skipped case naming the kwarg:
+add a builder to BUILDERS, do not rename the kwarg.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+from django.utils import timezone
+
+from fangkong.accounts.models import ApiToken
+
+# Routes only mounted with DEBUG (django-admin/) are not part of the product.
+IGNORED_PREFIXES = ("django-admin/",)
+# URLs that exist now; the harness must find at least these (other apps' ids join them automatically).
+EXPECTED_AT_LEAST = {
+    "core:home_unit",
+    "accounts:token_revoke",
+    "accounts:user_deactivate",
+    "accounts:user_unlock",
+    "api:token_revoke",
+}
+CORE_KWARGS = {"unit_id", "person_id", "household_id", "task_id"}
+MARKER = "西城IDOR"
+KWARG = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+REFUSED = {400, 401, 403, 404, 405, 409, 422, 429}
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # "people/<int:person_id>/", relative to the site root
+    name: str  # "people:person", or the route when the pattern has no name
+    kwargs: tuple[str, ...]
+    is_api: bool
+
+    def url(self, values: dict[str, int]) -> str:
+        return "/" + KWARG.sub(lambda m: str(values[m.group("name")]), self.route)
+
+
+def _walk(patterns, prefix: str = "", namespace: str = "", regex: bool = False):
+    for pattern in patterns:
+        part = str(pattern.pattern)
+        is_regex = regex or not isinstance(pattern.pattern, RoutePattern)
+        if isinstance(pattern, URLResolver):
+            ns = ":".join(filter(None, [namespace, pattern.namespace]))
+            yield from _walk(pattern.url_patterns, prefix + part, ns, is_regex)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + part, ":".join(filter(None, [namespace, pattern.name])), is_regex
+
+
+def discover() -> tuple[list[Route], list[str]]:
+    """(routes with <model>_id kwargs, regex routes with named groups we cannot fill)."""
+    with override_settings(DEBUG=False):
+        resolver = get_resolver("fangkong.urls")
+        found, regex_routes = {}, []
+        for route, name, is_regex in _walk(resolver.url_patterns):
+            if route.startswith(IGNORED_PREFIXES):
+                continue
+            if is_regex:
+                if re.search(r"\(\?P<\w+_id>", route):
+                    regex_routes.append(route)
+                continue
+            kwargs = tuple(m.group("name") for m in KWARG.finditer(route))
+            if kwargs and all(k.endswith("_id") for k in kwargs):
+                found.setdefault(route, Route(route, name or route, kwargs, route.startswith("api/")))
+    return sorted(found.values(), key=lambda r: r.route), regex_routes
+
+
+ROUTES, REGEX_ROUTES = discover()
+
+
+# --- district B's objects ---------------------------------------------------------------------------------------
+
+
+class World:
+    """Objects in district B, built on demand, each carrying MARKER in a visible field."""
+
+    def __init__(self, city, officer_b, grid_worker_b):
+        self.city, self.officer_b, self.grid_worker_b = city, officer_b, grid_worker_b
+        self._cache = {}
+
+    def get(self, kwarg: str):
+        if kwarg not in self._cache:
+            self._cache[kwarg] = BUILDERS[kwarg](self)
+        return self._cache[kwarg]
+
+
+def _unit(world):
+    world.city.b.grid.name = f"{MARKER}网格"
+    world.city.b.grid.save(update_fields=["name"])
+    return world.city.b.grid
+
+
+def _household(world):
+    from fangkong.people.models import Household
+
+    return Household.objects.create(unit=world.city.b.building, number="901", address=f"{MARKER}路1号")
+
+
+def _person(world):
+    from fangkong.people.models import Person
+
+    return Person.objects.create(name=f"{MARKER}居民", id_number="630802199001010019", phone="13900139000",
+                                 household=world.get("household_id"), unit=world.city.b.building)
+
+
+def _task(world):
+    from fangkong.tasks.models import Task
+
+    return Task.objects.create(kind="visit", title=f"{MARKER}任务", unit=world.city.b.grid,
+                               person=world.get("person_id"), household=world.get("household_id"),
+                               owner=world.grid_worker_b, due_at=timezone.now() + timedelta(hours=4))
+
+
+def _user(world):
+    world.grid_worker_b.display_name = f"{MARKER}网格员"
+    world.grid_worker_b.save(update_fields=["display_name"])
+    return world.grid_worker_b
+
+
+def _token(world):
+    token, _ = ApiToken.issue(user=world.grid_worker_b, name=f"{MARKER}手机")
+    return token
+
+
+def _responsibility(world):
+    from fangkong.territory.models import Responsibility
+
+    return Responsibility.objects.create(unit=world.city.b.grid, role=Responsibility.Role.GRID_WORKER,
+                                         user=world.grid_worker_b, name=f"{MARKER}责任人")
+
+
+def _job(world):
+    Job = apps.get_model("ops", "Job")
+    return Job.objects.create(kind="export", label=f"{MARKER}导出", started_by=world.officer_b,
+                              scope_path=world.city.b.district.path, func_path="fangkong.ops.jobs.noop")
+
+
+def _status_change(world):
+    from fangkong.people.models import StatusChange
+
+    return StatusChange.objects.create(person=world.get("person_id"), to_status="home_isolation",
+                                       at=timezone.now(), cause=f"{MARKER}原因", actor=world.officer_b)
+
+
+BUILDERS = {
+    "unit_id": _unit,
+    "parent_id": _unit,
+    "household_id": _household,
+    "person_id": _person,
+    "task_id": _task,
+    "user_id": _user,
+    "token_id": _token,
+    "responsibility_id": _responsibility,
+    "job_id": _job,
+    "status_change_id": _status_change,
+}
+
+
+@pytest.fixture
+def world(city, officer_b, grid_worker_b):
+    return World(city, officer_b, grid_worker_b)
+
+
+# --- what "nothing changed" means -------------------------------------------------------------------------------
+
+
+def _our_models():
+    return [m for m in apps.get_models() if m.__module__.startswith("fangkong.") and not m._meta.proxy]
+
+
+def snapshot(objects) -> dict:
+    """Every row count of our tables, and every field of B's objects."""
+    state = {m._meta.label: m._default_manager.count() for m in _our_models()}
+    for obj in objects:
+        model = type(obj)
+        state[f"{model._meta.label}#{obj.pk}"] = model._default_manager.filter(pk=obj.pk).values().first()
+    return state
+
+
+def assert_refused(response, method: str, url: str):
+    status = response.status_code
+    assert not 200 <= status < 300, f"{method} {url} answered {status} for another district's object"
+    if 300 <= status < 400:
+        assert "/accounts/login" in response["Location"], f"{method} {url} redirected to {response['Location']}"
+    else:
+        assert status in REFUSED, f"{method} {url} answered {status}"
+    body = response.content.decode(errors="replace")
+    assert MARKER not in body, f"{method} {url} showed district B's data"
+
+
+def _params(methods_page, methods_api, api: bool):
+    params = []
+    for route in ROUTES:
+        if route.is_api != api:
+            continue
+        missing = [k for k in route.kwargs if k not in BUILDERS]
+        for method in methods_api if route.is_api else methods_page:
+            marks = [pytest.mark.skip(reason=f"no district-B builder for kwarg {', '.join(missing)} "
+                                             f"in {route.route}: add one to BUILDERS")] if missing else []
+            params.append(pytest.param(route, method, id=f"{method} /{route.route}", marks=marks))
+    return params or [pytest.param(None, None, marks=pytest.mark.skip(reason="no such routes yet"))]
+
+
+def _request(client, method: str, url: str, **extra):
+    if method == "GET":
+        return client.get(url, **extra)
+    body = {"content_type": "application/json", "data": "{}"} if url.startswith("/api/") else {"data": {}}
+    return getattr(client, method.lower())(url, **body, **extra)
+
+
+# --- the cases --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "method"), _params(["GET", "POST"], [], api=False))
+def test_page_treats_other_district_as_missing(client, world, officer_a, route, method):
+    values = {k: world.get(k).pk for k in route.kwargs}
+    objects = [world.get(k) for k in route.kwargs]
+    before = snapshot(objects)
+    client.force_login(officer_a)
+
+    response = _request(client, method, route.url(values))
+
+    assert_refused(response, method, route.url(values))
+    assert snapshot(objects) == before, f"{method} {route.url(values)} changed something"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "method"), _params([], ["GET", "POST", "PUT", "PATCH", "DELETE"], api=True))
+def test_api_treats_other_district_as_missing(client, world, officer_a, route, method):
+    values = {k: world.get(k).pk for k in route.kwargs}
+    objects = [world.get(k) for k in route.kwargs]
+    _, raw = ApiToken.issue(user=officer_a, name="harness")
+    before = snapshot(objects)
+
+    response = _request(client, method, route.url(values), headers={"Authorization": f"Bearer {raw}"})
+
+    after = snapshot(objects)
+    assert_refused(response, method, route.url(values))
+    assert after == before, f"{method} {route.url(values)} changed something"
+
+
+def test_harness_finds_the_urls_that_exist():
+    names = {route.name for route in ROUTES}
+    assert names >= EXPECTED_AT_LEAST, f"not found: {EXPECTED_AT_LEAST - names}"
+    assert REGEX_ROUTES == [], f"regex routes with ids the harness cannot fill: {REGEX_ROUTES}"
+    # Every core kind of object is reachable by id on a page and through the API.
+    for api in (False, True):
+        kwargs = {k for route in ROUTES if route.is_api == api for k in route.kwargs}
+        assert kwargs >= CORE_KWARGS, f"{'API' if api else 'page'} routes lack {CORE_KWARGS - kwargs}"
+
+
+def test_harness_flags_a_leak_and_a_write(world):
+    from django.http import HttpResponse, HttpResponseRedirect
+
+    with pytest.raises(AssertionError, match="answered 200"):
+        assert_refused(HttpResponse("ok"), "GET", "/x/")
+    with pytest.raises(AssertionError, match="showed district B"):
+        assert_refused(HttpResponse(f"<p>{MARKER}</p>", status=404), "GET", "/x/")
+    with pytest.raises(AssertionError, match="redirected"):
+        assert_refused(HttpResponseRedirect("/people/1/"), "POST", "/x/")
+    person = world.get("person_id")
+    before = snapshot([person])
+    person.phone = "13700137000"
+    person.save()
+    assert snapshot([person]) != before
+
+
+def test_own_district_is_reachable(client, city, officer_a):
+    """The harness would pass vacuously if every page were broken: the same officer reaches A's node."""
+    client.force_login(officer_a)
+
+    response = client.get(f"/at/{city.a.grid.pk}/")
+
+    assert response.status_code == 200
