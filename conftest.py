@@ -69,3 +69,14 @@ def grid_worker_b(city):
 @pytest.fixture
 def lab_user(city):
     return make_user("lab", Role.LAB, city.city)
+
+
+@pytest.fixture
+def checkpoint_a(city):
+    """Checkpoint staff posted in district A (a highway exit there)."""
+    return make_user("checkpoint_a", Role.CHECKPOINT, city.a.district)
+
+
+@pytest.fixture
+def tracer(city):
+    return make_user("tracer", Role.TRACER, city.city)

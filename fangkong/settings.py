@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "fangkong.audit",
     "fangkong.people",
     "fangkong.tasks",
+    "fangkong.protocols",
+    "fangkong.risk",
+    "fangkong.workforce",
+    "fangkong.arrivals",
     "fangkong.ops",
     "fangkong.demo",
 ]

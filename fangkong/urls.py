@@ -14,6 +14,10 @@ urlpatterns = [
     path("people/", include("fangkong.people.urls")),
     path("tasks/", include("fangkong.tasks.urls")),
     path("ops/", include("fangkong.ops.urls")),
+    path("protocols/", include("fangkong.protocols.urls")),
+    path("risk/", include("fangkong.risk.urls")),
+    path("workforce/", include("fangkong.workforce.urls")),
+    path("arrivals/", include("fangkong.arrivals.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

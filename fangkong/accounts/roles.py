@@ -18,21 +18,27 @@ class Role(models.TextChoices):
 
 
 # Capabilities are "<app>.<action>"; accounts.scope maps visible_to(user, action) onto them.
-_FIELD = {"people.view", "people.change", "territory.view", "tasks.view", "tasks.change", "audit.view"}
+_FIELD = {"people.view", "people.change", "territory.view", "tasks.view", "tasks.change", "audit.view",
+          "protocols.view", "risk.view", "arrivals.view", "arrivals.register", "workforce.view"}
 _OFFICE = _FIELD | {"people.reveal", "people.merge", "people.export", "territory.change", "territory.import",
-                    "territory.export", "tasks.dispatch", "tasks.report"}
+                    "territory.export", "tasks.dispatch", "tasks.report", "risk.change", "arrivals.import",
+                    "arrivals.manage", "arrivals.report", "workforce.change"}
+# At a checkpoint: register passages and arrivals, see the post's roster; nothing else of the city.
+_CHECKPOINT = {"people.view", "territory.view", "tasks.view", "tasks.change", "protocols.view", "risk.view",
+               "arrivals.view", "arrivals.register", "workforce.view"}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.HQ: frozenset(_OFFICE | {"accounts.view_access_log"}),
+    Role.HQ: frozenset(_OFFICE | {"accounts.view_access_log", "protocols.change", "risk.confirm"}),
     Role.OFFICER: frozenset(_OFFICE),
     Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal"}),
-    Role.CHECKPOINT: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change"}),
+    Role.CHECKPOINT: frozenset(_CHECKPOINT),
     Role.ISOLATION: frozenset(_FIELD | {"people.reveal"}),
     Role.TRACER: frozenset(_FIELD | {"people.reveal", "people.export", "tasks.dispatch"}),
     Role.LAB: frozenset({"territory.view", "tasks.view", "tasks.change"}),
     Role.INSPECTOR: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "tasks.dispatch",
-                               "tasks.report", "audit.view"}),
+                               "tasks.report", "audit.view", "protocols.view", "risk.view", "arrivals.view",
+                               "arrivals.report", "workforce.view"}),
     Role.SUPPLIES: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change"}),
-    Role.ADMIN: frozenset(_OFFICE | {"accounts.manage", "accounts.view_access_log"}),
+    Role.ADMIN: frozenset(_OFFICE | {"accounts.manage", "accounts.view_access_log", "protocols.change"}),
 }
 
 
