@@ -24,5 +24,17 @@ def audit_record(*, actor, obj, action: str, unit_path: str, changes: dict | Non
     )
 
 
+def audit_record_many(*, actor, model, action: str, entries, batch_size: int = 1000) -> int:
+    """One audit row per object for a bulk write: entries are (obj, unit_path, changes) tuples."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    user = actor if actor is not None and actor.is_authenticated else None
+    rows = [AuditEntry(content_type=content_type, object_id=obj.pk, object_repr=str(obj)[:200], action=action,
+                       actor=user, unit_path=unit_path,
+                       changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()})
+            for obj, unit_path, changes in entries]
+    AuditEntry.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
+
+
 def diff(before: dict, after: dict) -> dict:
     return {k: (before.get(k), after[k]) for k in after if before.get(k) != after[k]}

@@ -5,8 +5,10 @@ rejected row with its line number (line 1 is the header).
 """
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Set when this very file was imported before (ImportRecord): nothing was written this time.
+    already_imported_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -55,3 +59,26 @@ def read_csv_rows(source) -> tuple[list[str], list[tuple[int, dict]]]:
     reader.fieldnames = header
     rows = [(index + 2, {k: (v or "").strip() for k, v in row.items() if k}) for index, row in enumerate(reader)]
     return header, rows
+
+
+def file_checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def previous_import(kind: str, checksum: str):
+    from fangkong.core.models import ImportRecord
+
+    return ImportRecord.objects.filter(kind=kind, checksum=checksum).first()
+
+
+def record_import(kind: str, checksum: str, rows: int) -> None:
+    """Call inside the import's transaction."""
+    from fangkong.core.models import ImportRecord
+
+    ImportRecord.objects.create(kind=kind, checksum=checksum, rows=rows)
+
+
+def report_as_json(report: ImportReport) -> dict:
+    return {"created": report.created, "updated": report.updated,
+            "errors": [{"line": e.line, "message": e.message} for e in report.errors],
+            "already_imported_at": report.already_imported_at.isoformat() if report.already_imported_at else None}

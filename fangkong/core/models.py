@@ -16,3 +16,16 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_unique_key")]
+
+
+class ImportRecord(models.Model):
+    """A file that was imported, by content hash: written in the import's own transaction, so a job that
+    dies after committing and runs again finds its file already in and does not import it twice."""
+
+    kind = models.CharField(max_length=40)
+    checksum = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "checksum"], name="import_record_unique_file")]

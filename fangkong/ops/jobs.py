@@ -19,6 +19,9 @@ from fangkong.ops.progress import JobCancelled, JobProgress
 
 logger = logging.getLogger(__name__)
 
+# Set by `fangkong worker` for the jobs it runs, so that a dead worker's jobs can be found and recovered.
+current_worker_id = ""
+
 
 class JobNotFound(Exception):
     pass
@@ -53,7 +56,8 @@ def run_job_run(run_id: int) -> str:
     now = timezone.now()
     # Claim the attempt: a duplicate delivery of the same run finds nothing to claim.
     claimed = JobRun.objects.filter(pk=run_id, status__in=[JobRun.Status.QUEUED, JobRun.Status.RETRYING]).update(
-        status=JobRun.Status.RUNNING, attempts=F("attempts") + 1, started_at=now, next_attempt_at=None
+        status=JobRun.Status.RUNNING, attempts=F("attempts") + 1, started_at=now, next_attempt_at=None,
+        worker_id=current_worker_id,
     )
     if not claimed:
         return "skipped"
@@ -102,7 +106,7 @@ def enqueue_attempt(run: JobRun) -> None:
 def run_job(job_id: int) -> str:
     """Runs a Job's function with a progress callback and records how it ended."""
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, cancel_requested=False).update(
-        status=Job.Status.RUNNING, started_at=timezone.now()
+        status=Job.Status.RUNNING, started_at=timezone.now(), worker_id=current_worker_id
     )
     if not claimed:
         return "skipped"

@@ -58,6 +58,8 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The `fangkong worker` running the attempt ("" outside a worker): a dead worker's runs are recovered.
+    worker_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("job run")
@@ -115,6 +117,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    worker_id = models.CharField(max_length=64, blank=True)
+    # Times the job was put back on the queue because its worker died under it.
+    restarts = models.PositiveSmallIntegerField(default=0)
 
     objects = JobQuerySet.as_manager()
     scope_path_lookup = "scope_path"

@@ -5,6 +5,7 @@ import os
 import socket
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -163,3 +164,61 @@ def heartbeat_beat(*, worker_id: str, started_at: datetime) -> None:
 def heartbeat_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
     deleted, _counts = WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+# --- recovery of a dead worker's jobs -----------------------------------------------------------------
+
+MAX_RESTARTS = 3
+
+
+def _dead_worker_ids(now: datetime, *, me: str) -> set[str]:
+    """Workers that ran something and have not beaten for longer than the heartbeat's max age.
+
+    Never the caller itself: a busy SQLite can hold up its own heartbeat, and it knows it is alive."""
+    limit = now - timedelta(seconds=settings.OPS_WORKER_HEARTBEAT_MAX_AGE)
+    running = set(Job.objects.filter(status=Job.Status.RUNNING).exclude(worker_id="")
+                  .values_list("worker_id", flat=True))
+    running |= set(JobRun.objects.filter(status=JobRun.Status.RUNNING).exclude(worker_id="")
+                   .values_list("worker_id", flat=True))
+    alive = set(WorkerHeartbeat.objects.filter(worker_id__in=running, seen_at__gte=limit)
+                .values_list("worker_id", flat=True))
+    return running - alive - {me}
+
+
+def jobs_recover(*, me: str, now: datetime | None = None) -> int:
+    """Puts back on the queue what a killed worker was running (SIGKILL, power loss, OOM).
+
+    Every job is all-or-nothing or idempotent, so running it again is safe. A job that has already
+    killed its worker MAX_RESTARTS times is marked failed rather than tried forever.
+    """
+    now = now or timezone.now()
+    dead = _dead_worker_ids(now, me=me)
+    recovered = 0
+    for job in Job.objects.filter(status=Job.Status.RUNNING, worker_id__in=dead):
+        with transaction.atomic():
+            if job.restarts >= MAX_RESTARTS:
+                claimed = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, worker_id=job.worker_id).update(
+                    status=Job.Status.FAILED, finished_at=now,
+                    error=_("The worker running this job stopped %(n)d times; not tried again.") % {"n": job.restarts})
+            else:
+                claimed = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, worker_id=job.worker_id).update(
+                    status=Job.Status.QUEUED, worker_id="", restarts=job.restarts + 1, done=0)
+                if claimed:
+                    run_job.enqueue(job.pk)
+            recovered += claimed
+            if claimed:
+                logger.warning("job %s: worker %s died; %s", job.pk, job.worker_id,
+                               "failed" if job.restarts >= MAX_RESTARTS else "queued again")
+    for run in JobRun.objects.filter(status=JobRun.Status.RUNNING, worker_id__in=dead):
+        with transaction.atomic():
+            again = run.attempts < run.max_attempts
+            fields = dict(status=JobRun.Status.RETRYING if again else JobRun.Status.FAILED,
+                          last_error=_("The worker running this attempt stopped."), worker_id="")
+            if not again:
+                fields["finished_at"] = now
+            if JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING, worker_id=run.worker_id).update(**fields):
+                recovered += 1
+                if again:
+                    run.refresh_from_db()
+                    enqueue_attempt(run)
+    return recovered

@@ -6,15 +6,23 @@ Header: name,id_type,id_number,phone,building_code,door,address,tags
 
 import re
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.accounts.scope import unit_in_scope
-from fangkong.audit.models import AuditEntry
-from fangkong.core.imports import ImportRejected, ImportReport, read_csv_rows
+from fangkong.audit.services import audit_record_many
+from fangkong.core.imports import (
+    ImportRejected,
+    ImportReport,
+    file_checksum,
+    previous_import,
+    read_csv_rows,
+    record_import,
+    report_as_json,
+)
 from fangkong.core.masking import mask_address, mask_id_number, mask_phone
 from fangkong.people.identity import normalize_phone, validate_document
 from fangkong.people.models import Household, IdType, ManagementStatus, Person, PersonTag, StatusChange, Tag
@@ -52,13 +60,22 @@ def _choice_lookup(choices, extra: dict) -> dict[str, str]:
     return lookup
 
 
-def people_import_csv(*, source, actor) -> ImportReport:
+def people_import_csv(*, source, actor, progress=None, once: bool = False) -> ImportReport:
     """Read the file, check every row, then write everything in one transaction — or nothing.
 
     Rejected rows (bad ID, unknown building, building outside the importer's scope, an ID twice in the
-    file or already on file) come back in the report with their line numbers.
+    file or already on file) come back in the report with their line numbers. With `once`, a file whose
+    exact content was imported before is not imported again (a background job run a second time after
+    its worker died).
     """
     report = ImportReport()
+    if once:
+        data = source if isinstance(source, bytes) else source.encode("utf-8")
+        checksum = file_checksum(data)
+        previous = previous_import(KIND, checksum)
+        if previous is not None:
+            report.already_imported_at = previous.created_at
+            return report
     try:
         header, rows = read_csv_rows(source)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -75,21 +92,80 @@ def people_import_csv(*, source, actor) -> ImportReport:
         report.reject(1, _("The file has no rows."))
         return report
     try:
+        # Checking reads only, outside the write transaction: the import's progress is visible meanwhile
+        # and the database stays writable for everyone else until the rows are known to be good.
+        parsed, seen = _validate(rows, actor, report, progress or _no_progress)
         with transaction.atomic():
-            _import(rows, actor, report)
+            _reject_on_file(parsed, seen, report)
+            _write(parsed, actor, report)
+            if once:
+                record_import(KIND, checksum, report.created)
     except ImportRejected as exc:
         return exc.report
+    if progress:
+        progress(len(rows), len(rows))
     return report
 
 
-def _import(rows, actor, report: ImportReport) -> None:
+def people_import_job(*, progress, path: str, actor_id: int | None = None) -> dict:
+    """The import as a background job (ops.start_job): safe to run again after its worker was killed."""
+    from fangkong.accounts.models import User
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    with open(path, "rb") as fh:
+        data = fh.read()
+    report = people_import_csv(source=data, actor=actor, progress=progress, once=True)
+    result = report_as_json(report)
+    if report.already_imported_at:
+        result["message"] = _("This file was already imported; nothing was imported again.")
+    elif report.ok:
+        result["message"] = ngettext("%(count)d person imported.", "%(count)d persons imported.",
+                                     report.created) % {"count": report.created}
+    else:
+        result["message"] = ngettext("Nothing was imported: %(count)d row is wrong.",
+                                     "Nothing was imported: %(count)d rows are wrong.",
+                                     len(report.errors)) % {"count": len(report.errors)}
+    return result
+
+
+KIND = "people"
+# Files up to this size are imported while the page waits; larger ones go to the worker with progress.
+IMPORT_INLINE_MAX_BYTES = 256 * 1024
+
+
+def people_import_start(*, upload, actor):
+    """Keeps the uploaded file under MEDIA_ROOT/imports and queues people_import_job for it."""
+    from django.conf import settings
+    from django.utils.crypto import get_random_string
+
+    from fangkong.ops.services import start_job
+
+    folder = settings.MEDIA_ROOT / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"people-{timezone.now():%Y%m%d-%H%M%S}-{get_random_string(8)}.csv"
+    with open(path, "wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return start_job(kind="people_import", label=_("Import people: %(name)s") % {"name": upload.name[:100]},
+                     actor=actor, func_path="fangkong.people.imports.people_import_job",
+                     kwargs={"path": str(path), "actor_id": actor.pk if actor else None})
+
+
+def _no_progress(done, total=None):
+    pass
+
+
+def _validate(rows, actor, report: ImportReport, progress):
     id_types = _choice_lookup(IdType, _ID_TYPE_WORDS)
     tag_names = _choice_lookup(Tag, _TAG_WORDS)
     codes = {row.get("building_code", "") for _line, row in rows}
     buildings = {u.code: u for u in Unit.objects.filter(code__in=codes)}
     seen: dict[tuple[str, str], int] = {}
     parsed = []
-    for line, row in rows:
+    total = len(rows)
+    for index, (line, row) in enumerate(rows):
+        if index % _CHUNK == 0:
+            progress(index, total)
         errors = []
         name = " ".join(row.get("name", "").split())
         if not name:
@@ -136,6 +212,10 @@ def _import(rows, actor, report: ImportReport) -> None:
             continue
         parsed.append((line, name, identity, phone, building, door, row.get("address", "").strip()[:200], tags))
 
+    return parsed, seen
+
+
+def _reject_on_file(parsed, seen, report: ImportReport) -> None:
     on_file = _already_on_file(seen)
     for line, _name, identity, *_rest in parsed:
         if (identity.id_type, identity.number) in on_file:
@@ -144,6 +224,8 @@ def _import(rows, actor, report: ImportReport) -> None:
         report.errors.sort(key=lambda e: e.line)
         raise ImportRejected(report)
 
+
+def _write(parsed, actor, report: ImportReport) -> None:
     households = _households_for(parsed)
     now = timezone.now()
     persons = []
@@ -174,16 +256,11 @@ def _import(rows, actor, report: ImportReport) -> None:
          for p in persons], batch_size=1000,
     )
     # One audit row per person, as person_create writes, in bulk.
-    person_ct = ContentType.objects.get_for_model(Person)
-    AuditEntry.objects.bulk_create(
-        [AuditEntry(content_type=person_ct, object_id=p.pk, object_repr=p.name, action="import", actor=user,
-                    unit_path=p.unit.path, changes={
-                        "name": [None, p.name], "id_type": [None, p.id_type],
-                        "id_number": [None, mask_id_number(p.id_number)], "phone": [None, mask_phone(p.phone)],
-                        "address": [None, mask_address(p.address)], "household": [None, p.household_id],
-                    }) for p in persons],
-        batch_size=1000,
-    )
+    audit_record_many(actor=actor, model=Person, action="import", entries=(
+        (p, p.unit.path, {"name": [None, p.name], "id_type": [None, p.id_type],
+                          "id_number": [None, mask_id_number(p.id_number)], "phone": [None, mask_phone(p.phone)],
+                          "address": [None, mask_address(p.address)], "household": [None, p.household_id]})
+        for p in persons))
     report.created = len(persons)
 
 

@@ -15,7 +15,7 @@ from fangkong.core.masking import mask_address, mask_id_number, mask_phone
 from fangkong.core.pagination import page_from_request
 from fangkong.people import selectors, services
 from fangkong.people.forms import ImportForm, MergeForm, NewPersonForm, PersonForm, RevealForm, SearchForm, StatusForm
-from fangkong.people.imports import people_import_csv
+from fangkong.people.imports import IMPORT_INLINE_MAX_BYTES, people_import_csv, people_import_start
 from fangkong.people.models import IdType
 
 
@@ -259,7 +259,11 @@ def merge(request):
 def import_people(request):
     _require(request.user, "people.change")
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
+    report, job = None, None
     if request.method == "POST" and form.is_valid():
-        report = people_import_csv(source=form.cleaned_data["file"], actor=request.user)
-    return render(request, "people/import.html", {"form": form, "report": report})
+        upload = form.cleaned_data["file"]
+        if upload.size <= IMPORT_INLINE_MAX_BYTES:
+            report = people_import_csv(source=upload.read(), actor=request.user)
+        else:
+            job = people_import_start(upload=upload, actor=request.user)
+    return render(request, "people/import.html", {"form": form, "report": report, "job": job})

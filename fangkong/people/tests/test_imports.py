@@ -121,3 +121,42 @@ def test_ten_thousand_rows_in_bulk(city, django_assert_max_num_queries):
     assert report.ok, report.errors[:3]
     assert Person.objects.count() == 10_000
     assert Household.objects.count() == 2_500
+
+
+@pytest.fixture
+def big_files(monkeypatch, settings, tmp_path):
+    """Every upload counts as large: it goes to the background job (run at once by the tests' backend)."""
+    import fangkong.people.views
+
+    monkeypatch.setattr(fangkong.people.views, "IMPORT_INLINE_MAX_BYTES", 0)
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _upload(client, text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post("/people/import/", {"file": SimpleUploadedFile("list.csv", text.encode("utf-8"))})
+
+
+def test_a_large_file_is_imported_by_a_job_whose_progress_the_page_shows(client, city, officer_a, big_files):
+    client.force_login(officer_a)
+    rows = "".join(f"居民{i},{make_id('110101', '19800101', f'{i:03d}')},{city.a.building.code},{i}\n"
+                   for i in range(1, 6))
+    response = _upload(client, "name,id_number,building_code,door\n" + rows)
+
+    page = response.content.decode()
+    assert 'class="job-progress job-succeeded"' in page
+    assert "5 persons imported." in page
+    assert Person.objects.filter(unit=city.a.building).count() == 5
+
+
+def test_a_large_file_with_bad_rows_lists_them_and_imports_nothing(client, city, officer_a, big_files):
+    client.force_login(officer_a)
+    good = make_id("110101", "19800101", "001")
+    response = _upload(client, "name,id_number,building_code,door\n"
+                               f"甲,{good},{city.a.building.code},1\n乙,110101198001010000,{city.a.building.code},2\n")
+
+    page = response.content.decode()
+    assert "Nothing was imported: 1 row is wrong." in page
+    assert "<td>3</td>" in page
+    assert not Person.objects.exists()

@@ -21,8 +21,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=["tree", "people"])
         parser.add_argument("file")
+        parser.add_argument("--background", action="store_true",
+                            help="Queue the import for `fangkong worker` (people only) and print the job number.")
 
-    def handle(self, *args, kind, file, **options):
+    def handle(self, *args, kind, file, background, **options):
+        if background:
+            return self._queue(kind, file)
         try:
             with open(file, "rb") as source:
                 report: ImportReport = _importer(kind)(source=source.read(), actor=None)
@@ -33,3 +37,17 @@ class Command(BaseCommand):
                 self.stderr.write(f"line {error.line}: {error.message}")
             raise CommandError(f"{len(report.errors)} rows rejected; nothing was imported.")
         self.stdout.write(self.style.SUCCESS(f"created {report.created}, updated {report.updated}"))
+
+    def _queue(self, kind: str, file: str) -> None:
+        import os
+
+        from fangkong.ops.services import start_job
+
+        if kind != "people":
+            raise CommandError("Only the people import runs in the background.")
+        path = os.path.abspath(file)
+        if not os.path.isfile(path):
+            raise CommandError(f"Cannot read {file}: no such file")
+        job = start_job(kind="people_import", label=f"Import {os.path.basename(path)}", actor=None,
+                        func_path="fangkong.people.imports.people_import_job", kwargs={"path": path})
+        self.stdout.write(f"queued job {job.pk}")

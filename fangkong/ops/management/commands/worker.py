@@ -16,7 +16,8 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
-from fangkong.ops.services import heartbeat_beat, heartbeat_prune, schedule_sync, scheduler_step
+from fangkong.ops import jobs
+from fangkong.ops.services import heartbeat_beat, heartbeat_prune, jobs_recover, schedule_sync, scheduler_step
 
 logger = logging.getLogger("fangkong.ops.worker")
 
@@ -37,6 +38,7 @@ class SchedulerLoop:
         if time.monotonic() - last_beat >= self.heartbeat_every:
             heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
             last_beat = time.monotonic()
+            jobs_recover(me=self.worker_id)
         if self.scheduler:
             while not self.stop.is_set() and scheduler_step():
                 pass
@@ -72,6 +74,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, queue_name, scheduler, heartbeat, worker_id, **options):
         worker_id = (worker_id or f"{socket.gethostname()}-{os.getpid()}-{get_random_string(6)}")[:64]
+        jobs.current_worker_id = worker_id
         heartbeat_prune()
         if scheduler:
             schedule_sync()
