@@ -155,3 +155,9 @@ def access_log_record(*, actor, kind: str, obj=None, fields: str | list | tuple 
         row_count=row_count,
         ip=ip or None,
     )
+
+
+def access_log_redact(*, model, object_ids) -> int:
+    """PIPL erasure: reveals and exports of these objects stay logged (who, when, why), without the name."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    return AccessLog.objects.filter(content_type=content_type, object_id__in=list(object_ids)).update(object_repr="")

@@ -38,3 +38,10 @@ def audit_record_many(*, actor, model, action: str, entries, batch_size: int = 1
 
 def diff(before: dict, after: dict) -> dict:
     return {k: (before.get(k), after[k]) for k in after if before.get(k) != after[k]}
+
+
+def audit_redact(*, model, object_ids) -> int:
+    """PIPL erasure: the audit rows of these objects keep who did what and when, not the personal values."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    return AuditEntry.objects.filter(content_type=content_type, object_id__in=list(object_ids)).update(
+        object_repr="", changes={}, note="")

@@ -85,6 +85,8 @@ class Person(models.Model):
                               default=ManagementStatus.NORMAL, db_index=True)
     status_since = models.DateTimeField(_("status since"), null=True, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Set by people.retention: name, documents, phone and address are gone; status history stays for statistics.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
