@@ -5,7 +5,6 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,12 +13,12 @@ from fangkong.accounts.scope import ensure_capability, ensure_unit_in_scope
 from fangkong.audit.services import audit_record, diff
 from fangkong.core.masking import mask_address, mask_id_number, mask_phone
 from fangkong.people.identity import normalize_phone, validate_document
+from fangkong.people.merge_hooks import repoint_all
 from fangkong.people.models import Household, IdType, ManagementStatus, Person, PersonTag, Sex, StatusChange, Tag
 from fangkong.people.search import name_keys, reversed_key
 from fangkong.territory.models import Level, Unit
 
 # Sent inside the merge transaction, so that apps whose rows point at a person can move them to the survivor.
-person_merged = Signal()  # kwargs: survivor, duplicate, actor
 
 _MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
 
@@ -360,10 +359,7 @@ def person_merge(*, survivor: Person, duplicate: Person, actor) -> Person:
     moved_history = StatusChange.objects.filter(person=duplicate).update(person=survivor)
     survivor_tags = set(survivor.tags.values_list("tag", flat=True))
     duplicate.tags.exclude(tag__in=survivor_tags).update(person=survivor)
-    from fangkong.tasks.models import Task
-
-    # Tasks point at the person they concern; the merge only re-points them (tasks owns no rule about that).
-    moved_tasks = Task.objects.filter(person=duplicate).update(person=survivor)
+    moved = repoint_all(survivor=survivor, duplicate=duplicate)
     if survivor.household_id is None and duplicate.household_id is not None:
         survivor.household, survivor.unit = duplicate.household, duplicate.household.unit
     for field in ("phone", "address", "birth_date"):
@@ -380,12 +376,11 @@ def person_merge(*, survivor: Person, duplicate: Person, actor) -> Person:
     if merged_tags != survivor_tags:
         changes["tags"] = (",".join(sorted(survivor_tags)), ",".join(sorted(merged_tags)))
     note = _("Merged no. %(id)d into this record (%(history)d status changes, %(tasks)d tasks moved).") % {
-        "id": duplicate.pk, "history": moved_history, "tasks": moved_tasks}
+        "id": duplicate.pk, "history": moved_history, "tasks": moved.get("tasks", 0)}
     _audit_person(actor=actor, person=survivor, action="merge", changes=changes, note=note)
     _audit_person(actor=actor, person=duplicate, action="merged_into",
                   changes={"merged_into": (None, survivor.pk)},
                   note=_("Merged into no. %(id)d.") % {"id": survivor.pk})
-    person_merged.send(sender=Person, survivor=survivor, duplicate=duplicate, actor=actor)
     # The duplicate's later status wins: it is applied to the survivor as a change of its own.
     if (duplicate.status != survivor.status and duplicate.status_since and survivor.status_since
             and duplicate.status_since > survivor.status_since):

@@ -6,3 +6,9 @@ class TasksConfig(AppConfig):
     name = "fangkong.tasks"
     label = "tasks"
     verbose_name = _("Tasks")
+
+    def ready(self):
+        from fangkong.people.merge_hooks import register_merge_handler
+        from fangkong.tasks.services import tasks_repoint_person
+
+        register_merge_handler("tasks", tasks_repoint_person)

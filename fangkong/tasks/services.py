@@ -428,3 +428,8 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     while (result := _escalate_next(now)) is not None:
         escalated += int(result)
     return escalated
+
+
+def tasks_repoint_person(*, survivor, duplicate) -> int:
+    """Called inside people.services.person_merge: the duplicate's tasks now concern the survivor."""
+    return Task.objects.filter(person=duplicate).update(person=survivor)
