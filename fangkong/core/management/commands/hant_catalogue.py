@@ -27,11 +27,13 @@ def convert_catalogue(source: str, converter) -> str:
 
 
 class Command(BaseCommand):
-    help = "Regenerate locale/zh_Hant from locale/zh_Hans with OpenCC."
+    help = "Regenerate every zh_Hant catalogue (the project's and each app's) from its zh_Hans one with OpenCC."
 
     def handle(self, *args, **options):
-        locale_dir = Path(settings.LOCALE_PATHS[0])
-        source = (locale_dir / "zh_Hans/LC_MESSAGES/django.po").read_text(encoding="utf-8")
-        target = locale_dir / "zh_Hant/LC_MESSAGES/django.po"
-        target.write_text(convert_catalogue(source, opencc.OpenCC("s2twp")), encoding="utf-8")
-        self.stdout.write(f"wrote {target}")
+        converter = opencc.OpenCC("s2twp")
+        package = Path(settings.BASE_DIR)
+        for source_path in sorted(package.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")):
+            target = source_path.parents[2] / "zh_Hant/LC_MESSAGES/django.po"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(convert_catalogue(source_path.read_text(encoding="utf-8"), converter), encoding="utf-8")
+            self.stdout.write(f"wrote {target.relative_to(package)}")
