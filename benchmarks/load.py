@@ -1,0 +1,191 @@
+"""A bounded load test of the field workloads at once, on loopback only (issue #9).
+
+It starts `fangkong serve --prod` (gunicorn) on 127.0.0.1 against the database the environment names (a demo
+city built beforehand: `fangkong demo --size small --no-serve`), then runs a fixed number of asyncio clients for
+a fixed time, each picking a workload by weight:
+
+- task_update  — a grid worker closes a first-contact task (POST, a real write with audit and history)
+- inbox        — a grid worker reads the inbox
+- search       — the HQ searches people by a name prefix
+- children     — the HQ reads a district's children with counts (the tree page's query)
+- passage      — checkpoint staff record a passage (only if the arrivals API is installed)
+
+and reports per workload: requests, errors, throughput, p50/p95/p99 latency. Any error is printed and makes the
+exit status 1. Nothing here leaves 127.0.0.1.
+
+    .venv/bin/python benchmarks/load.py --duration 30 --clients 16
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import django
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+django.setup()
+
+from django.utils import timezone  # noqa: E402
+
+from fangkong.accounts.models import ApiToken, User  # noqa: E402
+from fangkong.people.models import Person  # noqa: E402
+from fangkong.tasks.services import TaskSpec, task_create_many  # noqa: E402
+from fangkong.territory.models import Level, Unit  # noqa: E402
+
+logging.getLogger("httpx").setLevel(logging.WARNING)
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "wang", "zh", "ch", "l"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(tasks_wanted: int):
+    grid = User.objects.get(username="grid1")
+    hq = User.objects.get(username="hq")
+    people = list(Person.objects.visible_to(grid).filter(merged_into__isnull=True).select_related("unit")
+                  .order_by("pk")[:tasks_wanted])
+    stamp = int(time.time())
+    specs = [TaskSpec(title=f"负载测试 {p.pk}", unit=p.unit, person=p, owner=grid, dedupe_key=f"load:{stamp}:{p.pk}")
+             for p in people]
+    created, _ = task_create_many(kind="first_contact", specs=specs)
+    district = Unit.objects.filter(level=Level.DISTRICT).order_by("pk").first()
+    tokens = {name: ApiToken.issue(user=user, name=f"load test {stamp}")[1] for name, user in
+              [("grid", grid), ("hq", hq)]}
+    checkpoint = User.objects.filter(role="checkpoint").first()
+    if checkpoint is not None:
+        tokens["checkpoint"] = ApiToken.issue(user=checkpoint, name=f"load test {stamp}")[1]
+    return [t.pk for t in created], district.pk, tokens
+
+
+class Workloads:
+    def __init__(self, tasks: list[int], district_id: int, tokens: dict[str, str]):
+        self.tasks = tasks
+        self.district_id = district_id
+        self.tokens = tokens
+        self.passages = "checkpoint" in tokens
+
+    def headers(self, who: str) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    async def task_update(self, client: httpx.AsyncClient):
+        if not self.tasks:
+            return None
+        task_id = self.tasks.pop()
+        return await client.post(f"/api/v1/tasks/tasks/{task_id}/complete", headers=self.headers("grid"),
+                                 json={"outcome": "contacted", "note": "负载测试"})
+
+    async def inbox(self, client):
+        return await client.get("/api/v1/tasks/inbox", headers=self.headers("grid"))
+
+    async def search(self, client):
+        return await client.get("/api/v1/people/persons", params={"q": random.choice(SURNAMES)},
+                                headers=self.headers("hq"))
+
+    async def children(self, client):
+        return await client.get(f"/api/v1/territory/units/{self.district_id}/children", headers=self.headers("hq"))
+
+
+WEIGHTS = {"task_update": 3, "inbox": 4, "search": 3, "children": 2}
+
+
+async def client_loop(base: str, work: Workloads, until: float, results, errors):
+    names = list(WEIGHTS)
+    weights = [WEIGHTS[n] for n in names]
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        while time.monotonic() < until:
+            name = random.choices(names, weights)[0]
+            started = time.perf_counter()
+            try:
+                response = await getattr(work, name)(client)
+            except httpx.HTTPError as exc:
+                errors[name].append(repr(exc))
+                continue
+            if response is None:
+                continue
+            results[name].append(time.perf_counter() - started)
+            if response.status_code >= 400:
+                errors[name].append(f"{response.status_code} {response.text[:200]}")
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    args = parser.parse_args()
+
+    tasks, district_id, tokens = prepare(tasks_wanted=20_000)
+    port = free_port()
+    env = dict(os.environ, FANGKONG_SECRET_KEY="load-test-" + "x" * 50, FANGKONG_ALLOWED_HOSTS="127.0.0.1",
+               FANGKONG_DEBUG="0", FANGKONG_LOG_LEVEL="WARNING")
+    server = subprocess.Popen([sys.executable, "-m", "fangkong.cli", "serve", "--prod", "--addr", f"127.0.0.1:{port}",
+                               "--workers", str(args.workers)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start: " + (server.stderr.read() if server.poll() else ""))
+            time.sleep(0.5)
+        results, errors = defaultdict(list), defaultdict(list)
+        work = Workloads(tasks, district_id, tokens)
+        until = time.monotonic() + args.duration
+        started = time.monotonic()
+
+        async def run():
+            await asyncio.gather(*(client_loop(base, work, until, results, errors) for _ in range(args.clients)))
+
+        asyncio.run(run())
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(f"{args.clients} clients, {args.duration:.0f} s, gunicorn ×{args.workers}, "
+          f"{django.db.connection.vendor}, {timezone.now():%Y-%m-%d %H:%M}")
+    print(f"{'workload':<12} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    total = 0
+    for name in WEIGHTS:
+        times = results[name]
+        total += len(times)
+        if not times:
+            print(f"{name:<12} {'—':>9}")
+            continue
+        print(f"{name:<12} {len(times):>9} {len(errors[name]):>7} {len(times) / elapsed:>8.1f} "
+              f"{statistics.median(times) * 1000:>8.1f} {percentile(times, 0.95) * 1000:>8.1f} "
+              f"{percentile(times, 0.99) * 1000:>8.1f}")
+    print(f"{'all':<12} {total:>9} {sum(len(e) for e in errors.values()):>7} {total / elapsed:>8.1f}")
+    for name, messages in errors.items():
+        for message in messages[:3]:
+            print(f"error in {name}: {message}")
+    sys.exit(1 if any(errors.values()) else 0)
+
+
+if __name__ == "__main__":
+    main()
