@@ -82,3 +82,22 @@ def report_as_json(report: ImportReport) -> dict:
     return {"created": report.created, "updated": report.updated,
             "errors": [{"line": e.line, "message": e.message} for e in report.errors],
             "already_imported_at": report.already_imported_at.isoformat() if report.already_imported_at else None}
+
+
+def save_upload(upload, *, kind: str) -> str:
+    """Keeps an uploaded file under MEDIA_ROOT/imports for a background job to read; returns its path."""
+    from django.conf import settings
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    folder = settings.MEDIA_ROOT / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{kind}-{timezone.now():%Y%m%d-%H%M%S}-{get_random_string(8)}.csv"
+    with open(path, "wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return str(path)
+
+
+# Files up to this size are imported while the page waits; larger ones go to the worker with progress.
+INLINE_MAX_BYTES = 256 * 1024

@@ -22,6 +22,7 @@ from fangkong.core.imports import (
     read_csv_rows,
     record_import,
     report_as_json,
+    save_upload,
 )
 from fangkong.core.masking import mask_address, mask_id_number, mask_phone
 from fangkong.people.identity import normalize_phone, validate_document
@@ -129,26 +130,16 @@ def people_import_job(*, progress, path: str, actor_id: int | None = None) -> di
 
 
 KIND = "people"
-# Files up to this size are imported while the page waits; larger ones go to the worker with progress.
-IMPORT_INLINE_MAX_BYTES = 256 * 1024
 
 
 def people_import_start(*, upload, actor):
-    """Keeps the uploaded file under MEDIA_ROOT/imports and queues people_import_job for it."""
-    from django.conf import settings
-    from django.utils.crypto import get_random_string
-
+    """Keeps the uploaded file and queues people_import_job for it."""
     from fangkong.ops.services import start_job
 
-    folder = settings.MEDIA_ROOT / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"people-{timezone.now():%Y%m%d-%H%M%S}-{get_random_string(8)}.csv"
-    with open(path, "wb") as fh:
-        for chunk in upload.chunks():
-            fh.write(chunk)
+    path = save_upload(upload, kind="people")
     return start_job(kind="people_import", label=_("Import people: %(name)s") % {"name": upload.name[:100]},
                      actor=actor, func_path="fangkong.people.imports.people_import_job",
-                     kwargs={"path": str(path), "actor_id": actor.pk if actor else None})
+                     kwargs={"path": path, "actor_id": actor.pk if actor else None})
 
 
 def _no_progress(done, total=None):

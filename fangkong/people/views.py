@@ -11,11 +11,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from fangkong.accounts.roles import has_capability
 from fangkong.audit.selectors import audit_for_object
+from fangkong.core.imports import INLINE_MAX_BYTES
 from fangkong.core.masking import mask_address, mask_id_number, mask_phone
 from fangkong.core.pagination import page_from_request
 from fangkong.people import selectors, services
 from fangkong.people.forms import ImportForm, MergeForm, NewPersonForm, PersonForm, RevealForm, SearchForm, StatusForm
-from fangkong.people.imports import IMPORT_INLINE_MAX_BYTES, people_import_csv, people_import_start
+from fangkong.people.imports import people_import_csv, people_import_start
 from fangkong.people.models import IdType
 
 
@@ -262,7 +263,7 @@ def import_people(request):
     report, job = None, None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size <= IMPORT_INLINE_MAX_BYTES:
+        if upload.size <= INLINE_MAX_BYTES:
             report = people_import_csv(source=upload.read(), actor=request.user)
         else:
             job = people_import_start(upload=upload, actor=request.user)

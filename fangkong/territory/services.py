@@ -8,10 +8,11 @@ from django.db import transaction
 from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.accounts.scope import ensure_capability, ensure_unit_in_scope, unit_in_scope
 from fangkong.audit.services import audit_record, diff
-from fangkong.core.imports import ImportRejected, ImportReport, read_csv_rows
+from fangkong.core.imports import ImportRejected, ImportReport, read_csv_rows, report_as_json, save_upload
 from fangkong.core.masking import mask_phone
 from fangkong.core.paths import child_path, is_within, subtree_q
 from fangkong.territory.models import Level, Responsibility, Unit
@@ -219,6 +220,37 @@ def tree_import_csv(*, source, actor, root: Unit | None = None) -> ImportReport:
             return _import(source=source, actor=actor, root=root)
     except ImportRejected as rejected:
         return rejected.report
+
+
+def tree_import_start(*, upload, actor, root: Unit | None = None):
+    """A large tree file goes to the worker; the page shows the job's progress and its report."""
+    from fangkong.ops.services import start_job
+
+    ensure_capability(actor, "territory.import")
+    path = save_upload(upload, kind="tree")
+    label = _("Import the jurisdiction tree: %(name)s") % {"name": upload.name[:100]}
+    return start_job(kind="tree_import", label=label, actor=actor,
+                     func_path="fangkong.territory.services.tree_import_job",
+                     kwargs={"path": path, "actor_id": actor.pk, "root_id": root.pk if root else None})
+
+
+def tree_import_job(*, progress, path: str, actor_id: int, root_id: int | None = None) -> dict:
+    """All or nothing in one transaction, and creating or updating by code: running it twice is harmless."""
+    from fangkong.accounts.models import User
+
+    actor = User.objects.get(pk=actor_id)
+    root = Unit.objects.filter(pk=root_id).first() if root_id else None
+    with open(path, "rb") as fh:
+        report = tree_import_csv(source=fh.read(), actor=actor, root=root)
+    result = report_as_json(report)
+    if report.ok:
+        result["message"] = _("Import done: %(created)d nodes created, %(updated)d updated.") % {
+            "created": report.created, "updated": report.updated}
+    else:
+        result["message"] = ngettext("%(counter)s row was rejected; nothing was imported.",
+                                     "%(counter)s rows were rejected; nothing was imported.",
+                                     len(report.errors)) % {"counter": len(report.errors)}
+    return result
 
 
 def _import(*, source, actor, root) -> ImportReport:

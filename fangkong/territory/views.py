@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from fangkong.accounts.roles import has_capability
+from fangkong.core.imports import INLINE_MAX_BYTES
 from fangkong.core.pagination import page_from_request
 from fangkong.territory import selectors, services
 from fangkong.territory.forms import CoverageForm, ImportForm, ResponsibilityForm, SearchForm
@@ -141,10 +142,13 @@ def coverage(request):
 @login_required
 def import_tree(request):
     _require(request.user, "territory.import")
-    report = None
+    report = job = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES, actor=request.user)
-        if form.is_valid():
+        if form.is_valid() and form.cleaned_data["file"].size > INLINE_MAX_BYTES:
+            job = services.tree_import_start(upload=form.cleaned_data["file"], actor=request.user,
+                                             root=form.cleaned_data["under"])
+        elif form.is_valid():
             report = services.tree_import_csv(source=form.cleaned_data["file"], actor=request.user,
                                               root=form.cleaned_data["under"])
             if report.ok:
@@ -155,7 +159,7 @@ def import_tree(request):
                 return redirect("territory:import")
     else:
         form = ImportForm(actor=request.user)
-    return render(request, "territory/import.html", {"form": form, "report": report},
+    return render(request, "territory/import.html", {"form": form, "report": report, "job": job},
                   status=422 if report is not None and not report.ok else 200)
 
 

@@ -128,7 +128,7 @@ def big_files(monkeypatch, settings, tmp_path):
     """Every upload counts as large: it goes to the background job (run at once by the tests' backend)."""
     import fangkong.people.views
 
-    monkeypatch.setattr(fangkong.people.views, "IMPORT_INLINE_MAX_BYTES", 0)
+    monkeypatch.setattr(fangkong.people.views, "INLINE_MAX_BYTES", 0)
     settings.MEDIA_ROOT = tmp_path
 
 

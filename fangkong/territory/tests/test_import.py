@@ -186,3 +186,21 @@ def test_import_command(city, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.csv:2:" in err and "bad.csv:3:" in err
     assert not Unit.objects.filter(code__in=["S2", "S3"]).exists()
+
+
+def test_a_large_tree_file_is_imported_by_a_job_and_the_page_shows_its_report(client, city, officer_a, monkeypatch,
+                                                                               settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    import fangkong.territory.views
+
+    monkeypatch.setattr(fangkong.territory.views, "INLINE_MAX_BYTES", 0)
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(officer_a)
+    data = _csv(f"630801002,{city.a.district.code},street,东城二街道", "630801002001,630801002,community,二社区")
+
+    response = client.post("/territory/import/", {"file": SimpleUploadedFile("tree.csv", data)})
+
+    page = response.content.decode()
+    assert "job-succeeded" in page and "2 nodes created" in page
+    assert Unit.objects.get(code="630801002001").parent.code == "630801002"
