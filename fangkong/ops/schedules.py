@@ -28,5 +28,6 @@ def default_schedules() -> list[ScheduleSpec]:
         ScheduleSpec("escalate-overdue", "fangkong.tasks.jobs.escalate_overdue_job", interval_seconds=300),
         ScheduleSpec("dashboard-snapshot", "fangkong.command.jobs.refresh_dashboard_snapshot", interval_seconds=300),
         ScheduleSpec("daily-report", "fangkong.command.jobs.send_daily_report", daily_at=_daily_report_at()),
+        ScheduleSpec("risk-downgrade-proposals", "fangkong.risk.jobs.propose_downgrades_job", interval_seconds=3600),
         ScheduleSpec("protocol-reminders", "fangkong.protocols.jobs.send_protocol_reminders", interval_seconds=900),
     ]
