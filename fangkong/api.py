@@ -47,12 +47,14 @@ def _mount():
     from fangkong.risk.api import router as risk_router
     from fangkong.tasks.api import router as tasks_router
     from fangkong.territory.api import router as territory_router
+    from fangkong.workforce.api import router as workforce_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/territory", territory_router)
     api.add_router("/people", people_router)
     api.add_router("/tasks", tasks_router)
     api.add_router("/risk", risk_router)
+    api.add_router("/workforce", workforce_router)
 
 
 _mount()

@@ -207,4 +207,5 @@ OPS_DAILY_REPORT_AT = os.environ.get("FANGKONG_DAILY_REPORT_AT", "07:00")
 OPS_WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("FANGKONG_WORKER_HEARTBEAT_MAX_AGE", "60"))
 OPS_RETRY_BASE_SECONDS = 30
 # PIPL: days after release from every measure before `fangkong retention --apply` anonymises a person.
+WORKFORCE_MAX_SHIFT_HOURS = int(os.environ.get("FANGKONG_MAX_SHIFT_HOURS", "12"))  # 劳逸结合
 PEOPLE_RETENTION_DAYS = int(os.environ.get("FANGKONG_RETENTION_DAYS", "180"))

@@ -1,0 +1,51 @@
+import datetime
+
+from ninja import Schema
+
+from fangkong.core.masking import mask_phone
+
+
+class ShiftOut(Schema):
+    """A shift as the roster shows it: the leader's phone masked."""
+
+    id: int
+    post_id: int
+    post_name: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    leader_id: int | None
+    leader_name: str
+    leader_phone: str
+    members: list[str]
+    note: str
+
+    @staticmethod
+    def resolve_post_name(obj):
+        return obj.post.name
+
+    @staticmethod
+    def resolve_leader_name(obj):
+        return obj.leader_display
+
+    @staticmethod
+    def resolve_leader_phone(obj):
+        return mask_phone(obj.leader_phone_display)
+
+    @staticmethod
+    def resolve_members(obj):
+        return obj.member_names
+
+
+class PostOut(Schema):
+    id: int
+    kind: str
+    name: str
+    unit_id: int
+    subject_type: str
+    subject_id: int | None
+    active: bool
+
+
+class OnDutyOut(Schema):
+    post: PostOut
+    shifts: list[ShiftOut]
