@@ -44,6 +44,7 @@ def not_found(request, exc):
 def _mount():
     from fangkong.accounts.api import router as accounts_router
     from fangkong.people.api import router as people_router
+    from fangkong.protocols.api import router as protocols_router
     from fangkong.risk.api import router as risk_router
     from fangkong.tasks.api import router as tasks_router
     from fangkong.territory.api import router as territory_router
@@ -53,6 +54,7 @@ def _mount():
     api.add_router("/territory", territory_router)
     api.add_router("/people", people_router)
     api.add_router("/tasks", tasks_router)
+    api.add_router("/protocols", protocols_router)
     api.add_router("/risk", risk_router)
     api.add_router("/workforce", workforce_router)
 

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from fangkong.people import selectors, services
 from fangkong.people.forms import ImportForm, MergeForm, NewPersonForm, PersonForm, RevealForm, SearchForm, StatusForm
 from fangkong.people.imports import people_import_csv, people_import_start
 from fangkong.people.models import IdType
+from fangkong.people.panels import person_panels
 
 
 def _require(user, capability: str) -> None:
@@ -89,6 +91,8 @@ def _person_context(request, person, **extra) -> dict:
         "can_reveal": has_capability(user, "people.reveal"),
         "can_change": has_capability(user, "people.change"),
         "reveal_form": RevealForm(),
+        "panels": [render_to_string(template, context, request) for template, context
+                   in person_panels(user=user, person=person)],
         **extra,
     }
 

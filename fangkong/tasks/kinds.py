@@ -40,6 +40,9 @@ class TaskKind:
     data_validator: object = None
     # The kind opened when a task closes with an unsuccessful outcome; None opens nothing.
     follow_up_kind: str | None = "follow_up"
+    # Called inside task_complete's transaction as on_complete(task, outcome, actor) (a callable or its dotted
+    # path): how an outcome changes a status owned by another app (a stage ends → the person's next status).
+    on_complete: object = None
     # "household" or "person": the subject a task of this kind cannot do without.
     subject: str = ""
     description: str = ""
@@ -58,6 +61,12 @@ class TaskKind:
         if self.form_class is None:
             return CompleteForm
         return import_string(self.form_class) if isinstance(self.form_class, str) else self.form_class
+
+    def completed(self, task, outcome: str, actor) -> None:
+        if self.on_complete is None:
+            return
+        handler = import_string(self.on_complete) if isinstance(self.on_complete, str) else self.on_complete
+        handler(task, outcome, actor)
 
     def clean_data(self, task, outcome: str, data: dict | None) -> dict:
         data = dict(data or {})

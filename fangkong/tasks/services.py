@@ -302,6 +302,7 @@ def task_complete(*, task: Task, outcome: str, note: str = "", data: dict | None
     task.accepted_at = task.accepted_at or now
     task.save(update_fields=["status", "outcome", "outcome_note", "outcome_data", "closed_at", "accepted_at"])
     audit_record(actor=actor, obj=task, action="complete", unit_path=task.unit.path, changes=changes, note=note)
+    kind.completed(task, chosen.code, actor)
     if not chosen.success and kind.follow_up_kind and find_kind(kind.follow_up_kind):
         follow = get_kind(kind.follow_up_kind)
         task_create(
@@ -433,3 +434,13 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
 def tasks_repoint_person(*, survivor, duplicate) -> int:
     """Called inside people.services.person_merge: the duplicate's tasks now concern the survivor."""
     return Task.objects.filter(person=duplicate).update(person=survivor)
+
+
+@transaction.atomic
+def tasks_cancel_for_subject(*, subject_type: str, subject_id: int, note: str, actor=None) -> int:
+    """Cancels the open tasks of one subject (a measure ended early, a site closed): each one audited."""
+    count = 0
+    for task in Task.objects.still_open().filter(subject_type=subject_type, subject_id=subject_id):
+        task_cancel(task=task, note=note, actor=actor)
+        count += 1
+    return count
