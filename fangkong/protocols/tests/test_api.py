@@ -2,28 +2,21 @@
 
 import pytest
 from django.utils import timezone
-from ninja import NinjaAPI
-from ninja.testing import TestClient
 
 from fangkong.accounts.models import ApiToken
-from fangkong.api import ApiTokenAuth
-from fangkong.protocols.api import router
 from fangkong.protocols.services import measure_start
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def api():
-    # The same router fangkong/api.py mounts at /api/v1/protocols, on an API of its own with the same auth.
-    standalone = NinjaAPI(auth=[ApiTokenAuth()], urls_namespace="protocols-api-test")
-    standalone.add_router("/protocols", router)
-    return TestClient(standalone)
+@pytest.fixture
+def api(client):
+    return client
 
 
 def _get(api, user, path):
     _token, raw = ApiToken.issue(user=user, name="test")
-    return api.get(path, headers={"Authorization": f"Bearer {raw}"})
+    return api.get("/api/v1" + path, headers={"Authorization": f"Bearer {raw}"})
 
 
 def test_rule_sets_and_the_active_rules(api, grid_worker_a, lab_user):
