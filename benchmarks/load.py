@@ -132,7 +132,10 @@ def main():
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--skip", default="", help="workloads to leave out, comma-separated (e.g. children)")
     args = parser.parse_args()
+    for name in filter(None, args.skip.split(",")):
+        WEIGHTS.pop(name.strip())
 
     tasks, district_id, tokens = prepare(tasks_wanted=20_000)
     port = free_port()
