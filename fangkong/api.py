@@ -43,6 +43,7 @@ def not_found(request, exc):
 
 def _mount():
     from fangkong.accounts.api import router as accounts_router
+    from fangkong.arrivals.api import router as arrivals_router
     from fangkong.people.api import router as people_router
     from fangkong.protocols.api import router as protocols_router
     from fangkong.risk.api import router as risk_router
@@ -55,6 +56,7 @@ def _mount():
     api.add_router("/people", people_router)
     api.add_router("/tasks", tasks_router)
     api.add_router("/protocols", protocols_router)
+    api.add_router("/arrivals", arrivals_router)
     api.add_router("/risk", risk_router)
     api.add_router("/workforce", workforce_router)
 

@@ -6,3 +6,10 @@ class ArrivalsConfig(AppConfig):
     name = "fangkong.arrivals"
     label = "arrivals"
     verbose_name = _("Arrivals and checkpoints")
+
+    def ready(self):
+        # "Expand the risk range": risk asks every registered source who came from an area since a date.
+        from fangkong.arrivals.services import itinerary_persons
+        from fangkong.risk.registry import register_itinerary_source
+
+        register_itinerary_source(itinerary_persons)

@@ -1,0 +1,1 @@
+"""Checkpoint rules without Django: import-linter keeps django out of fangkong.*.engine."""
