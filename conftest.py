@@ -31,7 +31,24 @@ class City:
 
 
 @pytest.fixture
-def city(db):
+def protocol_presets(db):
+    """The rule sets migration 0001 of protocols loads. A live-server test empties the database when it ends, so
+    a later test in the same worker would find none: put them back (edition 9 active) if they are gone."""
+    from fangkong.protocols.models import RuleSet, RuleSetVersion
+    from fangkong.protocols.presets import install_presets
+
+    if not RuleSet.objects.exists():
+        install_presets(RuleSet, RuleSetVersion)
+
+
+@pytest.fixture(autouse=True)
+def _protocol_presets_for_db_tests(request):
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("protocol_presets")
+
+
+@pytest.fixture
+def city(db, protocol_presets):
     return City()
 
 

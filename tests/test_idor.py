@@ -158,6 +158,45 @@ def _status_change(world):
                                        at=timezone.now(), cause=f"{MARKER}原因", actor=world.officer_b)
 
 
+def _risk_area(world):
+    from fangkong.risk.models import RiskArea
+
+    now = timezone.now()
+    return RiskArea.objects.create(unit=world.city.b.street, name=f"{MARKER}街道", code="630802001",
+                                   match_code="630802001", level="high", declared_at=now, level_since=now,
+                                   reason=f"{MARKER}通告")
+
+
+def _checkpoint(world):
+    from fangkong.arrivals.models import Checkpoint
+
+    return Checkpoint.objects.create(name=f"{MARKER}卡口", kind="highway_exit", unit=world.city.b.district)
+
+
+def _occupant(world):
+    from fangkong.arrivals.models import Occupant, Passage
+
+    passage = Passage.objects.create(checkpoint=world.get("checkpoint_id"), at=timezone.now(), plate="晋L12345",
+                                     client_key="idor-b-1")
+    return Occupant.objects.create(passage=passage, name=f"{MARKER}旅客", temperature="36.5", health_code="green",
+                                   origin_text="河南省驻马店市西平县", proposed_disposition="pass", disposition="pass")
+
+
+def _post(world):
+    from fangkong.workforce.models import Post
+
+    return Post.objects.create(kind="checkpoint", name=f"{MARKER}岗位", unit=world.city.b.district,
+                               subject_type="arrivals.checkpoint", subject_id=world.get("checkpoint_id").pk)
+
+
+def _shift(world):
+    from fangkong.workforce.models import Shift
+
+    start = timezone.now() + timedelta(hours=1)
+    return Shift.objects.create(post=world.get("post_id"), starts_at=start, ends_at=start + timedelta(hours=8),
+                                leader_name=f"{MARKER}班长")
+
+
 BUILDERS = {
     "unit_id": _unit,
     "parent_id": _unit,
@@ -169,7 +208,15 @@ BUILDERS = {
     "responsibility_id": _responsibility,
     "job_id": _job,
     "status_change_id": _status_change,
+    "area_id": _risk_area,
+    "checkpoint_id": _checkpoint,
+    "occupant_id": _occupant,
+    "post_id": _post,
+    "shift_id": _shift,
 }
+# City-wide data every role may read and only the HQ changes: not a district's object, so not an IDOR case
+# (protocols' own tests check who may change a rule set).
+CITY_WIDE_KWARGS = {"rule_set_id"}
 
 
 @pytest.fixture
@@ -207,7 +254,7 @@ def assert_refused(response, method: str, url: str):
 def _params(methods_page, methods_api, api: bool):
     params = []
     for route in ROUTES:
-        if route.is_api != api:
+        if route.is_api != api or CITY_WIDE_KWARGS & set(route.kwargs):
             continue
         missing = [k for k in route.kwargs if k not in BUILDERS]
         for method in methods_api if route.is_api else methods_page:

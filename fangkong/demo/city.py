@@ -675,6 +675,11 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
         build.save(update_fields=["finished_at"])
     phase("inbox of grid1", started)
     started = time.perf_counter()
+    from fangkong.demo.outbreak import seed_outbreak
+
+    seed_outbreak(city=plan.city, grid1=plan.streets[0].communities[0].grids[0].unit)
+    phase("keep imports out: risk areas, a checkpoint and its shifts, three cars", started)
+    started = time.perf_counter()
     _analyze()
     phase("planner statistics (ANALYZE)", started)
     report.counts = demo_counts(plan.city)
@@ -778,6 +783,9 @@ def _wipe_city(city: Unit) -> None:
     units = Unit.objects.filter(subtree_q("path", path)).values("id")
     users = User.objects.filter(subtree_q("scope__path", path)).values("id")
     persons = Person.objects.filter(unit_id__in=units).values("id")
+    from fangkong.demo.outbreak import wipe_outbreak
+
+    wipe_outbreak(units=units)
     for queryset in (
         Task.objects.filter(unit_id__in=units),
         Task.objects.filter(owner_id__in=users),
