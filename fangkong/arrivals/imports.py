@@ -242,14 +242,10 @@ def _write(parsed: list[dict], batch: ImportBatch, actor, report: ImportReport) 
 
 
 def _persons_by_number(numbers: list[str]) -> dict[str, int]:
-    # Read-only lookup of who is already on file, by resident ID (the same key people.services refuses twice).
-    from fangkong.people.models import IdType, Person
+    from fangkong.people.models import IdType
+    from fangkong.people.selectors import persons_by_documents
 
-    found = {}
-    for start in range(0, len(numbers), _CHUNK):
-        found.update(Person.objects.filter(id_type=IdType.RESIDENT, id_number__in=numbers[start:start + _CHUNK],
-                                           merged_into__isnull=True).values_list("id_number", "pk"))
-    return found
+    return persons_by_documents(id_type=IdType.RESIDENT, id_numbers=numbers, chunk=_CHUNK)
 
 
 def hand_over_arrivals(*, arrival_ids: list[int], progress=None, chunk: int = 200) -> int:

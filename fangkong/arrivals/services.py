@@ -475,12 +475,9 @@ def occupant_remeasure(*, occupant: Occupant, temperature, actor) -> Occupant:
 
 def _find_person(id_type: str, id_number: str):
     # The document is the key across the whole city: a checkpoint must find a person filed in another district.
-    # A plain read of people's table for that one key (people.services does the same to refuse duplicates).
-    from fangkong.people.models import Person
+    from fangkong.people.selectors import person_by_document
 
-    if not id_number:
-        return None
-    return Person.objects.filter(id_type=id_type, id_number=id_number, merged_into__isnull=True).first()
+    return person_by_document(id_type=id_type, id_number=id_number)
 
 
 def _person_for(*, name, id_type, id_number, phone, destination, destination_address, actor):

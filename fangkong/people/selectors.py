@@ -140,3 +140,22 @@ def duplicate_groups(*, user, limit: int = 200) -> list[DuplicateGroup]:
         grouped.setdefault((person.id_type, person.id_number), []).append(person)
     return [DuplicateGroup(k["id_type"], k["id_number"], grouped.get((k["id_type"], k["id_number"]), []))
             for k in keys]
+
+
+def person_by_document(*, id_type: str, id_number: str) -> Person | None:
+    """The one living record with this document, city-wide and unscoped: for services that must find a person
+    filed anywhere (a checkpoint's traveller bound for another district). Never hand the result to a page
+    without a scoped read."""
+    if not id_number:
+        return None
+    return Person.objects.filter(id_type=id_type, id_number=id_number, merged_into__isnull=True).first()
+
+
+def persons_by_documents(*, id_type: str, id_numbers, chunk: int = 500) -> dict[str, int]:
+    """{ID number: person id} for the living records among `id_numbers` (bulk imports)."""
+    numbers = sorted(set(id_numbers))
+    found: dict[str, int] = {}
+    for start in range(0, len(numbers), chunk):
+        found.update(Person.objects.filter(id_type=id_type, id_number__in=numbers[start:start + chunk],
+                                           merged_into__isnull=True).values_list("id_number", "pk"))
+    return found
