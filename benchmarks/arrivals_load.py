@@ -168,9 +168,9 @@ def main():
         wait_ready(args.port)
         # A short warm-up of both paths (imports, cpca's tables, connections), not counted.
         run_load(args.port, "/bench/baseline", site, 2, 2, counter)
-        run_load(args.port, "/api/bench/arrivals/passages", site, 3, 2, counter)
+        run_load(args.port, "/api/v1/arrivals/passages", site, 3, 2, counter)
         baseline = run_load(args.port, "/bench/baseline", site, args.seconds, args.concurrency, counter)
-        app = run_load(args.port, "/api/bench/arrivals/passages", site, args.seconds, args.concurrency, counter)
+        app = run_load(args.port, "/api/v1/arrivals/passages", site, args.seconds, args.concurrency, counter)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -551,7 +551,7 @@ def arrival_register(*, channel: str, name: str, id_type: str = "", id_number: s
                  changes={"channel": (None, channel), "origin": (None, arrival.origin_name),
                           "level": (None, arrival.origin_level), "id_number": (None, mask_id_number(id_number)),
                           "phone": (None, mask_phone(phone))})
-    arrival_start_measures(arrival=arrival)
+    _hand_over(arrival)
     return arrival
 
 
@@ -582,7 +582,14 @@ def _join(arrival: Arrival, *, channel, origin_code, origin_name, origin_level, 
     audit_record(actor=actor, obj=arrival, action="join", unit_path=arrival.destination.path, changes=changes,
                  note=channel)
     if upgraded:
-        arrival_start_measures(arrival=arrival)
+        _hand_over(arrival)
+
+
+def _hand_over(arrival: Arrival) -> None:
+    # Queued with the arrival, in its transaction: the worker starts the measures once it is committed.
+    from fangkong.arrivals.jobs import hand_over_arrival
+
+    hand_over_arrival.enqueue(arrival.pk)
 
 
 def arrival_start_measures(*, arrival: Arrival) -> Arrival:

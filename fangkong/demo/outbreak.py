@@ -11,7 +11,8 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from fangkong.accounts.models import User
-from fangkong.arrivals.models import Checkpoint
+from fangkong.arrivals.jobs import hand_over_arrival
+from fangkong.arrivals.models import Arrival, Checkpoint
 from fangkong.arrivals.services import checkpoint_create, passage_record
 from fangkong.demo.ids import resident_id
 from fangkong.risk.models import RiskArea
@@ -79,6 +80,9 @@ def seed_outbreak(*, city: Unit, grid1: Unit) -> dict:
     for n, car in enumerate(cars):
         passage_record(checkpoint=checkpoint, plate=car["plate"], occupants=car["occupants"],
                        client_key=f"demo-outbreak-{n}", actor=staff)
+    # The worker hands arrivals over; the demo does it now so the city is complete before anything runs.
+    for arrival_id in Arrival.objects.filter(destination=grid1).values_list("pk", flat=True):
+        hand_over_arrival.call(arrival_id)
     return {"checkpoint": CHECKPOINT_NAME, "created": True}
 
 
