@@ -10,6 +10,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -101,3 +103,20 @@ def save_upload(upload, *, kind: str) -> str:
 
 # Files up to this size are imported while the page waits; larger ones go to the worker with progress.
 INLINE_MAX_BYTES = 256 * 1024
+
+
+def rows_by_column(header: list[str], rows, *, aliases: dict[str, str], required: list[str], expected: list[str],
+                   report: ImportReport):
+    """Rows keyed by canonical column names (Chinese headers mapped through `aliases`), or None after rejecting
+    line 1 when a required column is missing or there are no rows."""
+    columns = [aliases.get(h, h.lower()) for h in header]
+    missing = [c for c in required if c not in columns]
+    if missing:
+        report.reject(1, _("Missing columns: %(columns)s. Expected: %(expected)s.")
+                      % {"columns": ", ".join(missing), "expected": ",".join(expected)})
+        return None
+    keyed = [(line, {columns[header.index(k)]: v for k, v in row.items() if k in header}) for line, row in rows]
+    if not keyed:
+        report.reject(1, _("The file has no rows."))
+        return None
+    return keyed

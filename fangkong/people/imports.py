@@ -22,6 +22,7 @@ from fangkong.core.imports import (
     read_csv_rows,
     record_import,
     report_as_json,
+    rows_by_column,
     save_upload,
 )
 from fangkong.core.masking import mask_address, mask_id_number, mask_phone
@@ -82,15 +83,8 @@ def people_import_csv(*, source, actor, progress=None, once: bool = False) -> Im
     except (UnicodeDecodeError, ValueError) as exc:
         report.reject(1, _("The file could not be read as CSV: %(error)s") % {"error": exc})
         return report
-    columns = [CHINESE_COLUMNS.get(h, h.lower()) for h in header]
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        report.reject(1, _("Missing columns: %(columns)s. Expected: %(expected)s.")
-                      % {"columns": ", ".join(missing), "expected": ",".join(COLUMNS)})
-        return report
-    rows = [(line, {columns[header.index(k)]: v for k, v in row.items() if k in header}) for line, row in rows]
-    if not rows:
-        report.reject(1, _("The file has no rows."))
+    rows = rows_by_column(header, rows, aliases=CHINESE_COLUMNS, required=REQUIRED, expected=COLUMNS, report=report)
+    if rows is None:
         return report
     try:
         # Checking reads only, outside the write transaction: the import's progress is visible meanwhile
