@@ -26,6 +26,7 @@ def _daily_report_at() -> time:
 def default_schedules() -> list[ScheduleSpec]:
     return [
         ScheduleSpec("escalate-overdue", "fangkong.tasks.jobs.escalate_overdue_job", interval_seconds=300),
+        ScheduleSpec("unit-tallies", "fangkong.territory.jobs.refresh_unit_tallies", interval_seconds=300),
         ScheduleSpec("dashboard-snapshot", "fangkong.command.jobs.refresh_dashboard_snapshot", interval_seconds=300),
         ScheduleSpec("daily-report", "fangkong.command.jobs.send_daily_report", daily_at=_daily_report_at()),
         ScheduleSpec("risk-downgrade-proposals", "fangkong.risk.jobs.propose_downgrades_job", interval_seconds=3600),

@@ -7,7 +7,7 @@ from fangkong.core.pagination import keyset_page
 from fangkong.people.models import Household
 from fangkong.territory import selectors, services
 from fangkong.territory.models import Responsibility
-from fangkong.territory.schemas import ResponsibilityIn, ResponsibilityOut, ResponsibleOut, UnitOut, UnitPage
+from fangkong.territory.schemas import ChildPage, ResponsibilityIn, ResponsibilityOut, ResponsibleOut, UnitOut
 
 router = Router(tags=["territory"])
 
@@ -26,7 +26,7 @@ def unit_detail(request, unit_id: int):
     return selectors.unit_get(user=request.auth, unit_id=unit_id)
 
 
-@router.get("/units/{unit_id}/children", response=UnitPage)
+@router.get("/units/{unit_id}/children", response=ChildPage)
 def unit_children(request, unit_id: int, params: Query[PageParams]):
     unit = selectors.unit_get(user=request.auth, unit_id=unit_id)
     page = keyset_page(selectors.unit_children(user=request.auth, unit=unit), after=params.after, size=params.size,

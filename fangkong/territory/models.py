@@ -80,3 +80,16 @@ class Responsibility(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+class UnitTally(models.Model):
+    """Households and living persons under a node down to the grid, recounted by the worker every few minutes.
+
+    At city scale a live COUNT under a district is a million rows per request (0.3 s on the 10 M demo, 2.7 s for
+    the city): pages read these instead and say how old they are. Buildings are counted live (a few hundred rows).
+    """
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, primary_key=True, related_name="tally")
+    households = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    counted_at = models.DateTimeField()

@@ -21,8 +21,21 @@ class UnitOut(Schema):
         return str(Level(obj.level).label)
 
 
+class ChildOut(UnitOut):
+    node_count: int
+    household_count: int | None = None
+    person_count: int | None = None
+    # When the household and person counts were taken (the worker's tallies); None: counted now.
+    counts_as_of: datetime | None = None
+
+
 class UnitPage(Schema):
     items: list[UnitOut]
+    next_after: int | None
+
+
+class ChildPage(Schema):
+    items: list[ChildOut]
     next_after: int | None
 
 

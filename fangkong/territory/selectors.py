@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import DateTimeField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Left, Length
 
 from fangkong.accounts.roles import has_capability
@@ -9,6 +9,7 @@ from fangkong.accounts.scope import get_visible_or_404
 from fangkong.core.paths import path_ids, subtree_q
 from fangkong.people.models import Household, Person
 from fangkong.territory.models import Level, Responsibility, Unit
+from fangkong.territory.tallies import tallies_fresh_since
 
 
 def responsible_for(*, unit: Unit, role: str, household=None) -> Responsibility | None:
@@ -60,16 +61,24 @@ def _count(queryset: QuerySet):
 def unit_children(*, user, unit: Unit) -> QuerySet:
     """The children of `unit` with counts of their sub-nodes, households and persons, in one query.
 
-    Each count is a correlated subquery over a path range, so it uses the path index however big the tree.
+    Households and persons come from the worker's tallies (territory.tallies) when they are fresh and the
+    children are grids or above; otherwise each count is a correlated subquery over a path range, which uses
+    the path index however big the tree. `counts_as_of` on each child says which: a time, or None for live.
     """
     children = Unit.objects.visible_to(user).filter(parent=unit)
     nodes = Unit.objects.filter(_subtree_of_outer("path")).exclude(pk=OuterRef("pk"))
     children = children.annotate(node_count=_count(nodes))
-    if has_capability(user, "people.view"):
-        households = Household.objects.filter(_subtree_of_outer("unit__path"))
-        persons = Person.objects.filter(_subtree_of_outer("unit__path"), merged_into__isnull=True)
-        children = children.annotate(household_count=_count(households), person_count=_count(persons))
-    return children
+    if not has_capability(user, "people.view"):
+        return children
+    since = tallies_fresh_since() if unit.level < Level.GRID else None
+    if since is not None:
+        return children.annotate(household_count=Coalesce(F("tally__households"), 0),
+                                 person_count=Coalesce(F("tally__persons"), 0),
+                                 counts_as_of=Value(since, output_field=DateTimeField()))
+    households = Household.objects.filter(_subtree_of_outer("unit__path"))
+    persons = Person.objects.filter(_subtree_of_outer("unit__path"), merged_into__isnull=True)
+    return children.annotate(household_count=_count(households), person_count=_count(persons),
+                             counts_as_of=Value(None, output_field=DateTimeField()))
 
 
 def unit_search(*, user, query: str, limit: int = 50) -> list[Unit]:
