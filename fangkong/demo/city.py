@@ -682,6 +682,11 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
     started = time.perf_counter()
     _analyze()
     phase("planner statistics (ANALYZE)", started)
+    started = time.perf_counter()
+    from fangkong.territory.tallies import tallies_refresh
+
+    tallies_refresh()
+    phase("node tallies", started)
     report.counts = demo_counts(plan.city)
     return report
 
