@@ -28,10 +28,10 @@ from fangkong.core.imports import (
     ImportRejected,
     ImportReport,
     file_checksum,
+    import_job_result,
     previous_import,
     read_csv_rows,
     record_import,
-    report_as_json,
     rows_by_column,
 )
 from fangkong.core.masking import mask_id_number, mask_phone
@@ -273,17 +273,9 @@ def coordination_list_job(*, progress, path: str, filename: str = "", actor_id: 
     with open(path, "rb") as fh:
         data = fh.read()
     report = coordination_list_import(source=data, actor=actor, filename=filename, progress=progress, once=True)
-    result = report_as_json(report)
-    if report.already_imported_at:
-        result["message"] = _("This file was already imported; nothing was imported again.")
-    elif report.ok:
-        result["message"] = ngettext("%(count)d arrival imported.", "%(count)d arrivals imported.",
-                                     report.created) % {"count": report.created}
-    else:
-        result["message"] = ngettext("Nothing was imported: %(count)d row is wrong.",
-                                     "Nothing was imported: %(count)d rows are wrong.",
-                                     len(report.errors)) % {"count": len(report.errors)}
-    return result
+    imported = ngettext("%(count)d arrival imported.", "%(count)d arrivals imported.", report.created)
+    imported %= {"count": report.created}
+    return import_job_result(report, imported)
 
 
 def coordination_list_start(*, upload, actor):

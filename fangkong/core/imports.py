@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,21 @@ def read_csv_rows(source) -> tuple[list[str], list[tuple[int, dict]]]:
     reader.fieldnames = header
     rows = [(index + 2, {k: (v or "").strip() for k, v in row.items() if k}) for index, row in enumerate(reader)]
     return header, rows
+
+
+def import_job_result(report: ImportReport, imported: str) -> dict:
+    """What an import job returns for its progress box: the report, and one line saying how it ended
+    (`imported`: the caller's "N … imported." for a good file)."""
+    result = report_as_json(report)
+    if report.already_imported_at:
+        result["message"] = _("This file was already imported; nothing was imported again.")
+    elif report.ok:
+        result["message"] = imported
+    else:
+        result["message"] = ngettext("Nothing was imported: %(count)d row is wrong.",
+                                     "Nothing was imported: %(count)d rows are wrong.",
+                                     len(report.errors)) % {"count": len(report.errors)}
+    return result
 
 
 def file_checksum(data: bytes) -> str:

@@ -18,10 +18,10 @@ from fangkong.core.imports import (
     ImportRejected,
     ImportReport,
     file_checksum,
+    import_job_result,
     previous_import,
     read_csv_rows,
     record_import,
-    report_as_json,
     rows_by_column,
     save_upload,
 )
@@ -110,17 +110,9 @@ def people_import_job(*, progress, path: str, actor_id: int | None = None) -> di
     with open(path, "rb") as fh:
         data = fh.read()
     report = people_import_csv(source=data, actor=actor, progress=progress, once=True)
-    result = report_as_json(report)
-    if report.already_imported_at:
-        result["message"] = _("This file was already imported; nothing was imported again.")
-    elif report.ok:
-        result["message"] = ngettext("%(count)d person imported.", "%(count)d persons imported.",
-                                     report.created) % {"count": report.created}
-    else:
-        result["message"] = ngettext("Nothing was imported: %(count)d row is wrong.",
-                                     "Nothing was imported: %(count)d rows are wrong.",
-                                     len(report.errors)) % {"count": len(report.errors)}
-    return result
+    imported = ngettext("%(count)d person imported.", "%(count)d persons imported.", report.created)
+    imported %= {"count": report.created}
+    return import_job_result(report, imported)
 
 
 KIND = "people"
