@@ -31,7 +31,7 @@ from fangkong.demo.names import SURNAMES, NamePicker
 from fangkong.people.models import Household, IdType, ManagementStatus, Person, PersonTag, StatusChange, Tag
 from fangkong.people.search import name_keys, reversed_key
 from fangkong.tasks.models import Task
-from fangkong.territory.models import Level, Responsibility, Unit
+from fangkong.territory.models import Level, Responsibility, Unit, UnitTally
 
 SIZES = {"tiny": 2_000, "small": 20_000, "medium": 300_000, "large": 10_000_000}
 
@@ -797,6 +797,7 @@ def _wipe_city(city: Unit) -> None:
         StatusChange.objects.filter(person_id__in=persons),
         PersonTag.objects.filter(person_id__in=persons),
         Responsibility.objects.filter(unit_id__in=units),
+        UnitTally.objects.filter(unit_id__in=units),
         Person.objects.filter(unit_id__in=units),
         Household.objects.filter(unit_id__in=units),
         AuditEntry.objects.filter(subtree_q("unit_path", path)),
