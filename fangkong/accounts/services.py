@@ -161,3 +161,4 @@ def access_log_redact(*, model, object_ids) -> int:
     """PIPL erasure: reveals and exports of these objects stay logged (who, when, why), without the name."""
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
     return AccessLog.objects.filter(content_type=content_type, object_id__in=list(object_ids)).update(object_repr="")
+

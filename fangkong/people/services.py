@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import AccessLog
 from fangkong.accounts.scope import ensure_capability, ensure_unit_in_scope
+from fangkong.accounts.services import access_log_record
 from fangkong.audit.services import audit_record, diff
 from fangkong.core.masking import mask_address, mask_id_number, mask_phone
 from fangkong.people.identity import normalize_phone, validate_document
@@ -406,8 +406,6 @@ def person_reveal(*, person: Person, actor, reason: str, ip: str | None = None) 
         "address": person.address,
         "birth_date": person.birth_date,
     }
-    AccessLog.objects.create(
-        actor=actor, kind=AccessLog.Kind.REVEAL, content_type=ContentType.objects.get_for_model(Person),
-        object_id=person.pk, object_repr=person.name[:200], fields=",".join(fields), reason=reason[:200], ip=ip,
-    )
+    access_log_record(actor=actor, kind=AccessLog.Kind.REVEAL, obj=person, fields=",".join(fields), reason=reason,
+                      ip=ip)
     return fields
