@@ -97,3 +97,16 @@ def checkpoint_a(city):
 @pytest.fixture
 def tracer(city):
     return make_user("tracer", Role.TRACER, city.city)
+
+
+@pytest.fixture
+def api_client(client):
+    """api_client(user): the test client sending that user's bearer token, as a field device does."""
+    from fangkong.accounts.models import ApiToken
+
+    def as_user(user):
+        _token, raw = ApiToken.issue(user=user, name="test")
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+        return client
+
+    return as_user

@@ -26,7 +26,7 @@ class ScopedQuerySet(models.QuerySet):
 
 
 def _may(user, model, action: str) -> bool:
-    return _may_app(user, model._meta.app_label, action)
+    return may_act(user, model._meta.app_label, action)
 
 
 def get_visible_or_404(queryset, *, user, action: str = "view", **lookup):
@@ -40,12 +40,12 @@ def get_visible_or_404(queryset, *, user, action: str = "view", **lookup):
 def unit_in_scope(user, unit, action: str = "change", capability_app: str = "territory") -> bool:
     return bool(
         unit is not None
-        and _may_app(user, capability_app, action)
+        and may_act(user, capability_app, action)
         and is_within(unit.path, user.scope_path)
     )
 
 
-def _may_app(user, app_label: str, action: str) -> bool:
+def may_act(user, app_label: str, action: str) -> bool:
     return bool(
         user is not None
         and user.is_authenticated
@@ -61,6 +61,12 @@ def ensure_unit_in_scope(actor, unit, *, app_label: str, action: str = "change")
         return
     if not unit_in_scope(actor, unit, action, capability_app=app_label):
         raise PermissionDenied("outside your jurisdiction")
+
+
+def require_capability_or_404(user, capability: str) -> None:
+    """For views: lacking the capability looks the same as a missing page."""
+    if not has_capability(user, capability):
+        raise Http404
 
 
 def ensure_capability(actor, capability: str) -> None:

@@ -1,10 +1,9 @@
 """JSON API for checkpoint devices and the HQ: mounted at /api/v1/arrivals (router `router`)."""
 
-from django.http import Http404
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from fangkong.accounts.roles import has_capability
+from fangkong.accounts.scope import require_capability_or_404
 from fangkong.arrivals import selectors, services
 from fangkong.arrivals.imports import IMPORT_INLINE_MAX_BYTES, coordination_list_import, coordination_list_start
 from fangkong.arrivals.models import Passage
@@ -15,16 +14,12 @@ from fangkong.core.pagination import keyset_page
 router = Router(tags=["arrivals"])
 
 
-def _require(user, capability: str) -> None:
-    if not has_capability(user, capability):
-        raise Http404
-
 
 @router.post("/passages", response={200: PassageOut, 201: PassageOut})
 def passage_create(request, payload: PassageIn):
     """Record a passage. Safe to resend: the same client_key (or Idempotency-Key) never records twice;
     a resent record answers 200 with the passage stored the first time."""
-    _require(request.auth, "arrivals.register")
+    require_capability_or_404(request.auth, "arrivals.register")
     checkpoint = selectors.checkpoint_get(user=request.auth, checkpoint_id=payload.checkpoint_id, action="register")
     seen = Passage.objects.filter(client_key=payload.client_key.strip()).exists()
     occupants = []
@@ -59,7 +54,7 @@ def arrival_list(request, params: Query[ArrivalQuery]):
 def coordination_list(request, file: File[UploadedFile]):
     """Import a 外地协查 list (CSV or .xlsx). Small files answer at once (422 with every bad line when any row
     is wrong, nothing written); larger ones start a background job (202, job_id; progress at /ops/jobs/<id>/)."""
-    _require(request.auth, "arrivals.import")
+    require_capability_or_404(request.auth, "arrivals.import")
     if file.size > IMPORT_INLINE_MAX_BYTES:
         job = coordination_list_start(upload=file, actor=request.auth)
         return Status(202, {"job_id": job.pk})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from fangkong.accounts.roles import has_capability
+from fangkong.accounts.scope import require_capability_or_404
 from fangkong.arrivals import selectors, services
 from fangkong.arrivals.forms import (
     ArrivalForm,
@@ -30,15 +31,9 @@ from fangkong.core.pagination import page_from_request
 from fangkong.territory.models import Level, Unit
 
 
-def _require(user, capability: str) -> None:
-    # Lacking the capability looks the same as a missing page.
-    if not has_capability(user, capability):
-        raise Http404
-
-
 @login_required
 def index(request):
-    _require(request.user, "arrivals.view")
+    require_capability_or_404(request.user, "arrivals.view")
     checkpoints = selectors.checkpoint_list(user=request.user)
     return render(request, "arrivals/index.html", {
         "checkpoints": checkpoints[:200],
@@ -76,7 +71,7 @@ def _checkpoint_context(request, checkpoint, *, form, occupant_forms, destinatio
 @login_required
 @vary_on_headers("HX-Request")
 def checkpoint(request, checkpoint_id: int):
-    _require(request.user, "arrivals.register")
+    require_capability_or_404(request.user, "arrivals.register")
     checkpoint = selectors.checkpoint_get(user=request.user, checkpoint_id=checkpoint_id, action="register")
     if request.htmx and request.GET.get("part") == "flow":
         return render(request, "arrivals/checkpoint.html#flow", {"checkpoint": checkpoint,
@@ -129,7 +124,7 @@ def _passage_errors(exc: ValidationError, form, occupant_forms) -> None:
 @login_required
 def occupant_block(request, checkpoint_id: int):
     """One more traveller's fields (htmx), and the "add" button moved on to the next index."""
-    _require(request.user, "arrivals.register")
+    require_capability_or_404(request.user, "arrivals.register")
     checkpoint = selectors.checkpoint_get(user=request.user, checkpoint_id=checkpoint_id, action="register")
     try:
         index = max(0, min(int(request.GET.get("index", "1")), 8))
@@ -144,7 +139,7 @@ def occupant_block(request, checkpoint_id: int):
 @require_POST
 def proposal(request, checkpoint_id: int):
     """The proposed disposition of one traveller as the staffer types (htmx)."""
-    _require(request.user, "arrivals.register")
+    require_capability_or_404(request.user, "arrivals.register")
     checkpoint = selectors.checkpoint_get(user=request.user, checkpoint_id=checkpoint_id, action="register")
     prefix = request.POST.get("prefix", "")
     if not prefix.startswith("occ-") or not prefix[4:].isdigit():
@@ -174,7 +169,7 @@ def proposal(request, checkpoint_id: int):
 @login_required
 @require_POST
 def remeasure(request, occupant_id: int):
-    _require(request.user, "arrivals.register")
+    require_capability_or_404(request.user, "arrivals.register")
     occupant = selectors.occupant_get(user=request.user, occupant_id=occupant_id)
     form = RemeasureForm(request.POST)
     if form.is_valid():
@@ -192,7 +187,7 @@ def remeasure(request, occupant_id: int):
 
 @login_required
 def checkpoint_new(request):
-    _require(request.user, "arrivals.manage")
+    require_capability_or_404(request.user, "arrivals.manage")
     units = Unit.objects.visible_to(request.user, "view").filter(level__lte=Level.COMMUNITY).order_by("path")[:500]
     form = CheckpointForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
@@ -216,7 +211,7 @@ def checkpoint_new(request):
 @login_required
 @require_POST
 def report_link_new(request):
-    _require(request.user, "arrivals.manage")
+    require_capability_or_404(request.user, "arrivals.manage")
     checkpoint = None
     if request.POST.get("checkpoint"):
         checkpoint = selectors.checkpoint_get(user=request.user, checkpoint_id=int(request.POST["checkpoint"]),
@@ -243,7 +238,7 @@ def report_link_new(request):
 @login_required
 @vary_on_headers("HX-Request")
 def arrival_list(request):
-    _require(request.user, "arrivals.view")
+    require_capability_or_404(request.user, "arrivals.view")
     filters = selectors.ArrivalFilters.from_params(request.GET)
     page = page_from_request(selectors.arrival_list(user=request.user, filters=filters), request, size=50)
     params = request.GET.copy()
@@ -256,7 +251,7 @@ def arrival_list(request):
 
 @login_required
 def arrival_new(request):
-    _require(request.user, "arrivals.register")
+    require_capability_or_404(request.user, "arrivals.register")
     scope = Unit.objects.visible_to(request.user).filter(pk=request.user.scope_id).first()
     if scope is None:
         raise Http404
@@ -289,7 +284,7 @@ def _destinations_in_scope(user) -> list[tuple[int, str]]:
 
 @login_required
 def import_list(request):
-    _require(request.user, "arrivals.import")
+    require_capability_or_404(request.user, "arrivals.import")
     form = ImportForm(request.POST or None, request.FILES or None)
     report, job = None, None
     if request.method == "POST" and form.is_valid():
@@ -306,7 +301,7 @@ def import_list(request):
 
 @login_required
 def hq(request):
-    _require(request.user, "arrivals.report")
+    require_capability_or_404(request.user, "arrivals.report")
     scope = Unit.objects.visible_to(request.user).filter(pk=request.user.scope_id).first()
     if scope is None:
         raise Http404

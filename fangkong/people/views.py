@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -11,7 +10,9 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from fangkong.accounts.roles import has_capability
+from fangkong.accounts.scope import require_capability_or_404
 from fangkong.audit.selectors import audit_for_object
+from fangkong.core.forms import add_service_errors
 from fangkong.core.imports import INLINE_MAX_BYTES
 from fangkong.core.masking import mask_address, mask_id_number, mask_phone
 from fangkong.core.pagination import page_from_request
@@ -20,20 +21,6 @@ from fangkong.people.forms import ImportForm, MergeForm, NewPersonForm, PersonFo
 from fangkong.people.imports import people_import_csv, people_import_start
 from fangkong.people.models import IdType
 from fangkong.people.panels import person_panels
-
-
-def _require(user, capability: str) -> None:
-    # Lacking the capability looks the same as a missing page.
-    if not has_capability(user, capability):
-        raise Http404
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _client_ip(request) -> str | None:
@@ -110,7 +97,7 @@ def person(request, person_id: int):
 @login_required
 @require_POST
 def person_reveal(request, person_id: int):
-    _require(request.user, "people.reveal")
+    require_capability_or_404(request.user, "people.reveal")
     person = selectors.person_get(user=request.user, person_id=person_id)
     form = RevealForm(request.POST)
     revealed = None
@@ -119,7 +106,7 @@ def person_reveal(request, person_id: int):
             revealed = services.person_reveal(person=person, actor=request.user, reason=form.cleaned_data["reason"],
                                               ip=_client_ip(request))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
     context = {"person": person, "reveal_form": form, "revealed": revealed, "can_reveal": True}
     if request.htmx:
         return render(request, "people/person.html#identity", {**context, "masked": _masked(person)})
@@ -128,7 +115,7 @@ def person_reveal(request, person_id: int):
 
 @login_required
 def person_new(request):
-    _require(request.user, "people.change")
+    require_capability_or_404(request.user, "people.change")
     household = None
     household_id = request.GET.get("household") or request.POST.get("household")
     if household_id:
@@ -154,9 +141,9 @@ def person_new(request):
                 )
             except services.DuplicatePerson as exc:
                 existing = exc.existing
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("%(name)s is on file.") % {"name": person.name})
                 return redirect("people:person", person_id=person.pk)
@@ -166,7 +153,7 @@ def person_new(request):
 
 @login_required
 def person_edit(request, person_id: int):
-    _require(request.user, "people.change")
+    require_capability_or_404(request.user, "people.change")
     person = selectors.person_get(user=request.user, person_id=person_id, action="change")
     if person.merged_into_id:
         return redirect("people:person", person_id=person.merged_into_id)
@@ -189,9 +176,9 @@ def person_edit(request, person_id: int):
             services.person_update(person=person, actor=request.user, **changes)
         except services.DuplicatePerson as exc:
             existing = exc.existing
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("people:person", person_id=person.pk)
@@ -201,7 +188,7 @@ def person_edit(request, person_id: int):
 
 @login_required
 def person_status(request, person_id: int):
-    _require(request.user, "people.change")
+    require_capability_or_404(request.user, "people.change")
     person = selectors.person_get(user=request.user, person_id=person_id, action="change")
     if person.merged_into_id:
         return redirect("people:person", person_id=person.merged_into_id)
@@ -212,7 +199,7 @@ def person_status(request, person_id: int):
             services.person_status_change(person=person, to_status=data["to_status"], cause=data["cause"],
                                           at=data["at"], actor=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Status changed."))
             return redirect("people:person", person_id=person.pk)
@@ -234,7 +221,7 @@ def household(request, household_id: int):
 
 @login_required
 def duplicates(request):
-    _require(request.user, "people.merge")
+    require_capability_or_404(request.user, "people.merge")
     groups = selectors.duplicate_groups(user=request.user)
     return render(request, "people/duplicates.html", {"groups": groups, "mask_id_number": mask_id_number})
 
@@ -242,7 +229,7 @@ def duplicates(request):
 @login_required
 @require_POST
 def merge(request):
-    _require(request.user, "people.merge")
+    require_capability_or_404(request.user, "people.merge")
     form = MergeForm(request.POST)
     if not form.is_valid():
         raise Http404
@@ -262,7 +249,7 @@ def merge(request):
 
 @login_required
 def import_people(request):
-    _require(request.user, "people.change")
+    require_capability_or_404(request.user, "people.change")
     form = ImportForm(request.POST or None, request.FILES or None)
     report, job = None, None
     if request.method == "POST" and form.is_valid():

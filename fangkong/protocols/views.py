@@ -3,22 +3,17 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import has_capability
+from fangkong.accounts.scope import require_capability_or_404
+from fangkong.core.forms import add_service_errors
 from fangkong.core.pagination import page_from_request
 from fangkong.protocols import presenters, selectors, services
 from fangkong.protocols.forms import CopyForm, JsonRulesForm, RulesForm, form_field_for
 from fangkong.protocols.models import RuleSetVersion
-
-
-def _require(user, capability: str) -> None:
-    # Lacking the capability looks the same as a missing page.
-    if not has_capability(user, capability):
-        raise Http404
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -27,15 +22,11 @@ def _add_errors(form, exc: ValidationError) -> None:
         if field is not None:
             form.add_error(field, f"{presenters.path_label(exc.path)}: {exc.detail}")
             return
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
-    else:
-        form.add_error(None, exc)
+    add_service_errors(form, exc)
 
 
 def _editable(request, rule_set_id: int):
-    _require(request.user, "protocols.change")
+    require_capability_or_404(request.user, "protocols.change")
     rule_set = selectors.ruleset_get(user=request.user, rule_set_id=rule_set_id)
     if rule_set.is_preset:
         messages.error(request, _("A preset cannot be edited; copy it first and edit the copy."))
@@ -45,7 +36,7 @@ def _editable(request, rule_set_id: int):
 
 @login_required
 def index(request):
-    _require(request.user, "protocols.view")
+    require_capability_or_404(request.user, "protocols.view")
     return render(request, "protocols/index.html", {
         "rule_sets": selectors.ruleset_list(user=request.user),
         "due": page_from_request(selectors.due_tomorrow(user=request.user), request, size=100, descending=False),
@@ -78,7 +69,7 @@ def ruleset(request, rule_set_id: int):
 
 @login_required
 def ruleset_copy(request, rule_set_id: int):
-    _require(request.user, "protocols.change")
+    require_capability_or_404(request.user, "protocols.change")
     rule_set = selectors.ruleset_get(user=request.user, rule_set_id=rule_set_id)
     form = CopyForm(request.POST or None, initial={"name": _("%(name)s (local)") % {"name": rule_set.name}})
     if request.method == "POST" and form.is_valid():
@@ -134,7 +125,7 @@ def ruleset_edit_json(request, rule_set_id: int):
 
 @login_required
 def ruleset_activate(request, rule_set_id: int):
-    _require(request.user, "protocols.change")
+    require_capability_or_404(request.user, "protocols.change")
     rule_set = selectors.ruleset_get(user=request.user, rule_set_id=rule_set_id)
     error = None
     if request.method == "POST":

@@ -3,10 +3,9 @@
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from ninja import Query, Router, Schema
 
-from fangkong.accounts.roles import has_capability
+from fangkong.accounts.scope import require_capability_or_404
 from fangkong.core.pagination import keyset_page
 from fangkong.risk import selectors
 from fangkong.risk.regions import normalize_code, resolve_origin
@@ -58,14 +57,9 @@ class LevelOut(Schema):
     origin: OriginOut | None = None
 
 
-def _require(request, capability: str) -> None:
-    if not has_capability(request.auth, capability):
-        raise Http404
-
-
 @router.get("/areas", response=AreaPage)
 def area_list(request, params: Query[AreaQuery]):
-    _require(request, "risk.view")
+    require_capability_or_404(request.auth, "risk.view")
     filters = selectors.AreaFilters.from_params({"level": params.level, "status": params.status, "q": params.q})
     page = keyset_page(selectors.area_list(user=request.auth, filters=filters), after=params.after, size=params.size)
     return {"items": page.items, "next_after": page.next_after}
@@ -74,7 +68,7 @@ def area_list(request, params: Query[AreaQuery]):
 @router.get("/level", response=LevelOut)
 def level(request, code: str = "", address: str = "", at: datetime | None = None):
     """The highest active level covering a region code, or an address resolved with cpca (422 if it cannot be)."""
-    _require(request, "risk.view")
+    require_capability_or_404(request.auth, "risk.view")
     origin = None
     if code:
         if not normalize_code(code):

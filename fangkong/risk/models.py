@@ -11,8 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ScopedQuerySet
+from fangkong.accounts.scope import ScopedQuerySet, may_act
 from fangkong.core.paths import KeyField, subtree_q
 
 
@@ -47,16 +46,11 @@ def is_hq_scope(user) -> bool:
     return path.count("/") == 2
 
 
-def _may(user, action: str) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and getattr(user, "scope_path", None) and has_capability(user, f"risk.{action}"))
-
-
 class RiskAreaQuerySet(ScopedQuerySet):
     def visible_to(self, user, action: str = "view"):
         """Areas on a node: the node lies in the user's subtree. Outside regions: seen by everyone with
         risk.view (they are public lists), changed only by HQ-scope users with risk.change."""
-        if not _may(user, action):
+        if not may_act(user, "risk", action):
             return self.none()
         own = subtree_q("unit__path", user.scope_path)
         if action == "view" or is_hq_scope(user):

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -9,7 +8,9 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from fangkong.accounts.roles import has_capability
+from fangkong.accounts.scope import require_capability_or_404
 from fangkong.audit.selectors import audit_for_object
+from fangkong.core.forms import add_service_errors
 from fangkong.core.pagination import page_from_request
 from fangkong.risk import selectors, services
 from fangkong.risk.forms import ChangeLevelForm, DecisionForm, DeclareForm, FilterForm, ImportForm, LiftForm
@@ -17,23 +18,11 @@ from fangkong.risk.imports import MAX_BYTES, risk_import
 from fangkong.risk.models import RiskLevel
 from fangkong.risk.regions import resolve_origin
 
-
-def _require(user, capability: str) -> None:
-    # Lacking the capability looks the same as a missing page.
-    if not has_capability(user, capability):
-        raise Http404
-
-
 _FIELD_OF = {"unit": "node"}
 
 
 def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            field = _FIELD_OF.get(field, field)
-            form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
-    else:
-        form.add_error(None, exc)
+    add_service_errors(form, exc, _FIELD_OF)
 
 
 def _params_without_after(request) -> str:
@@ -45,7 +34,7 @@ def _params_without_after(request) -> str:
 @login_required
 @vary_on_headers("HX-Request")
 def area_list(request):
-    _require(request.user, "risk.view")
+    require_capability_or_404(request.user, "risk.view")
     form = FilterForm(request.GET or None)
     filters = selectors.AreaFilters.from_params(request.GET if form.is_valid() else {})
     page = page_from_request(selectors.area_list(user=request.user, filters=filters), request, size=50)
@@ -63,7 +52,7 @@ def area_list(request):
 @login_required
 @vary_on_headers("HX-Request")
 def area_detail(request, area_id: int):
-    _require(request.user, "risk.view")
+    require_capability_or_404(request.user, "risk.view")
     user = request.user
     area = selectors.area_get(user=user, area_id=area_id)
     people = page_from_request(selectors.exposed_people(user=user, area=area), request, size=50)
@@ -100,7 +89,7 @@ def _node_from_form(user, data):
 
 @login_required
 def declare(request):
-    _require(request.user, "risk.change")
+    require_capability_or_404(request.user, "risk.change")
     user = request.user
     allow_outside = services.may_change_outside(user)
     form = DeclareForm(request.POST or None, nodes=_declare_nodes(user), allow_outside=allow_outside)
@@ -144,7 +133,7 @@ def declare(request):
 @login_required
 def resolve(request):
     """htmx: what an address resolves to, shown under the address box as one types."""
-    _require(request.user, "risk.change")
+    require_capability_or_404(request.user, "risk.change")
     address = (request.GET.get("address") or "").strip()[:200]
     origin = resolve_origin(address) if address else None
     return render(request, "risk/declare.html#resolution", {"origin": origin, "address": address})
@@ -153,7 +142,7 @@ def resolve(request):
 @login_required
 @require_POST
 def change_level(request, area_id: int):
-    _require(request.user, "risk.change")
+    require_capability_or_404(request.user, "risk.change")
     area = selectors.area_get(user=request.user, area_id=area_id, action="change")
     form = ChangeLevelForm(request.POST)
     if form.is_valid():
@@ -172,7 +161,7 @@ def change_level(request, area_id: int):
 @login_required
 @require_POST
 def lift(request, area_id: int):
-    _require(request.user, "risk.change")
+    require_capability_or_404(request.user, "risk.change")
     area = selectors.area_get(user=request.user, area_id=area_id, action="change")
     form = LiftForm(request.POST)
     if form.is_valid():
@@ -189,7 +178,7 @@ def lift(request, area_id: int):
 
 @login_required
 def import_list(request):
-    _require(request.user, "risk.change")
+    require_capability_or_404(request.user, "risk.change")
     if not services.may_change_outside(request.user):
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -205,7 +194,7 @@ def import_list(request):
 
 @login_required
 def proposals(request):
-    _require(request.user, "risk.view")
+    require_capability_or_404(request.user, "risk.view")
     items = selectors.proposal_list(user=request.user)
     return render(request, "risk/proposals.html", {
         "proposals": items, "criteria_available": selectors.criteria_available(),
@@ -216,7 +205,7 @@ def proposals(request):
 @login_required
 @require_POST
 def proposal_decide(request, proposal_id: int, decision: str):
-    _require(request.user, "risk.confirm")
+    require_capability_or_404(request.user, "risk.confirm")
     proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""

@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from fangkong.accounts.roles import has_capability
+from fangkong.accounts.scope import require_capability_or_404
 from fangkong.core.imports import INLINE_MAX_BYTES
 from fangkong.core.pagination import page_from_request
 from fangkong.territory import selectors, services
@@ -19,10 +20,6 @@ from fangkong.territory.models import Level, Responsibility
 
 CHILDREN_PER_PAGE = 50
 
-
-def _require(user, capability: str) -> None:
-    if not has_capability(user, capability):
-        raise Http404
 
 
 @login_required
@@ -126,7 +123,7 @@ def search(request):
 @login_required
 @vary_on_headers("HX-Request")
 def coverage(request):
-    _require(request.user, "territory.view")
+    require_capability_or_404(request.user, "territory.view")
     form = CoverageForm(request.GET or None)
     role, level = form.values() if form.is_bound else (Responsibility.Role.GRID_WORKER, Level.GRID)
     report = selectors.coverage_gaps(user=request.user, role=role, level=level)
@@ -141,7 +138,7 @@ def coverage(request):
 
 @login_required
 def import_tree(request):
-    _require(request.user, "territory.import")
+    require_capability_or_404(request.user, "territory.import")
     report = job = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES, actor=request.user)
@@ -170,7 +167,7 @@ class _Echo:
 
 @login_required
 def export(request):
-    _require(request.user, "territory.export")
+    require_capability_or_404(request.user, "territory.export")
     writer = csv.writer(_Echo())
     lines = (writer.writerow(row) for row in selectors.tree_export_rows(user=request.user))
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")

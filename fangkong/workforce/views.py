@@ -3,7 +3,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,24 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import unit_in_scope
+from fangkong.accounts.scope import require_capability_or_404, unit_in_scope
+from fangkong.core.forms import add_service_errors
 from fangkong.core.pagination import page_from_request
 from fangkong.workforce import selectors, services
 from fangkong.workforce.forms import HandoverForm, PostFilterForm, PostForm, ShiftForm
-
-
-def _require(user, capability: str) -> None:
-    # Lacking the capability looks the same as a missing page.
-    if not has_capability(user, capability):
-        raise Http404
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _can_change(user, post) -> bool:
@@ -38,7 +24,7 @@ def _can_change(user, post) -> bool:
 
 @login_required
 def post_list(request):
-    _require(request.user, "workforce.view")
+    require_capability_or_404(request.user, "workforce.view")
     form = PostFilterForm(request.GET or None, nodes=selectors.nodes_for_filter(user=request.user))
     node, kind = None, ""
     if form.is_valid():
@@ -56,7 +42,7 @@ def post_list(request):
 
 @login_required
 def post_new(request):
-    _require(request.user, "workforce.change")
+    require_capability_or_404(request.user, "workforce.change")
     form = PostForm(request.POST or None, nodes=selectors.nodes_for_filter(user=request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -66,7 +52,7 @@ def post_new(request):
         except (Http404, PermissionDenied):
             form.add_error("unit", _("Choose a place inside your jurisdiction."))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Post %(name)s is set up; add its shifts.") % {"name": post.name})
             return redirect("workforce:post", post_id=post.pk)
@@ -75,7 +61,7 @@ def post_new(request):
 
 @login_required
 def post_detail(request, post_id: int):
-    _require(request.user, "workforce.view")
+    require_capability_or_404(request.user, "workforce.view")
     post = selectors.post_get(user=request.user, post_id=post_id)
     today = timezone.localdate()
     start = parse_date(request.GET.get("start") or "") or today
@@ -109,14 +95,14 @@ def _shift_kwargs(data) -> dict:
 
 @login_required
 def shift_new(request, post_id: int):
-    _require(request.user, "workforce.change")
+    require_capability_or_404(request.user, "workforce.change")
     post = selectors.post_get(user=request.user, post_id=post_id, action="change")
     form = ShiftForm(request.POST or None, initial=_initial_times(post), staff=selectors.staff_for(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.shift_create(post=post, actor=request.user, **_shift_kwargs(form.cleaned_data))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The shift is on the roster."))
             return redirect("workforce:post", post_id=post.pk)
@@ -125,7 +111,7 @@ def shift_new(request, post_id: int):
 
 @login_required
 def shift_edit(request, shift_id: int):
-    _require(request.user, "workforce.change")
+    require_capability_or_404(request.user, "workforce.change")
     shift = selectors.shift_get(user=request.user, shift_id=shift_id, action="change")
     initial = {
         "starts_at": timezone.localtime(shift.starts_at), "ends_at": timezone.localtime(shift.ends_at),
@@ -138,7 +124,7 @@ def shift_edit(request, shift_id: int):
         try:
             services.shift_update(shift=shift, actor=request.user, **_shift_kwargs(form.cleaned_data))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The shift is changed."))
             return redirect("workforce:post", post_id=shift.post_id)
@@ -149,7 +135,7 @@ def shift_edit(request, shift_id: int):
 @login_required
 @require_POST
 def shift_delete(request, shift_id: int):
-    _require(request.user, "workforce.change")
+    require_capability_or_404(request.user, "workforce.change")
     shift = selectors.shift_get(user=request.user, shift_id=shift_id, action="change")
     try:
         services.shift_delete(shift=shift, actor=request.user)
@@ -162,7 +148,7 @@ def shift_delete(request, shift_id: int):
 
 @login_required
 def handover_new(request, shift_id: int):
-    _require(request.user, "workforce.view")
+    require_capability_or_404(request.user, "workforce.view")
     shift = selectors.shift_get(user=request.user, shift_id=shift_id)
     if not services.may_hand_over(user=request.user, shift=shift):
         raise Http404
@@ -171,7 +157,7 @@ def handover_new(request, shift_id: int):
         try:
             services.handover_record(shift=shift, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The handover is recorded."))
             return redirect("workforce:post", post_id=shift.post_id)

@@ -2,7 +2,6 @@ import uuid
 
 import pytest
 
-from fangkong.accounts.models import ApiToken
 from fangkong.arrivals.models import Checkpoint
 from fangkong.people.tests.conftest import make_id
 from fangkong.risk.services import risk_area_declare
@@ -62,12 +61,3 @@ def traveller(n: int = 1, destination=None, **over) -> dict:
 def key() -> str:
     return uuid.uuid4().hex
 
-
-@pytest.fixture
-def api_client(client):
-    def as_user(user):
-        _token, raw = ApiToken.issue(user=user, name="test")
-        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-        return client
-
-    return as_user

@@ -1,7 +1,6 @@
 import pytest
 from stdnum.cn import ric
 
-from fangkong.accounts.models import ApiToken
 from fangkong.people.services import household_create, person_create
 
 
@@ -39,12 +38,3 @@ def li_b(home_b):
     return person_create(name="李四", id_number=make_id("310104", "19750505", "357"), phone="13600009999",
                          household=home_b, actor=None)
 
-
-@pytest.fixture
-def api_client(client):
-    def as_user(user):
-        _token, raw = ApiToken.issue(user=user, name="test")
-        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-        return client
-
-    return as_user

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from fangkong.accounts.models import ApiToken
 from fangkong.risk import registry
 from fangkong.risk.services import risk_area_declare
 
@@ -42,12 +41,3 @@ def outside(db):
 
     return declare
 
-
-@pytest.fixture
-def api_client(client):
-    def as_user(user):
-        _token, raw = ApiToken.issue(user=user, name="test")
-        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-        return client
-
-    return as_user

@@ -1,0 +1,15 @@
+"""Form helpers every app's views share."""
+
+from django.core.exceptions import ValidationError
+from django.forms.forms import NON_FIELD_ERRORS
+
+
+def add_service_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    """A service's ValidationError onto the form: each field's messages under that field (renamed through
+    `field_map` where the form calls it otherwise), the rest at the top of the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        field = (field_map or {}).get(field, field)
+        form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
