@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "fangkong.risk",
     "fangkong.workforce",
     "fangkong.arrivals",
+    "fangkong.testing",
     "fangkong.ops",
     "fangkong.demo",
 ]

@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     CHECKPOINT = "checkpoint", _("Checkpoint staff")
     ISOLATION = "isolation", _("Isolation site staff")
     TRACER = "tracer", _("CDC tracer")
+    SAMPLER = "sampler", _("Sampler")
     LAB = "lab", _("Lab")
     INSPECTOR = "inspector", _("Inspector")
     SUPPLIES = "supplies", _("Supplies officer")
@@ -19,21 +20,27 @@ class Role(models.TextChoices):
 
 # Capabilities are "<app>.<action>"; accounts.scope maps visible_to(user, action) onto them.
 _FIELD = {"people.view", "people.change", "territory.view", "tasks.view", "tasks.change", "audit.view",
-          "protocols.view", "risk.view", "arrivals.view", "arrivals.register", "workforce.view"}
+          "protocols.view", "risk.view", "arrivals.view", "arrivals.register", "workforce.view", "testing.view"}
 _OFFICE = _FIELD | {"people.reveal", "people.merge", "people.export", "territory.change", "territory.import",
                     "territory.export", "tasks.dispatch", "tasks.report", "risk.change", "arrivals.import",
-                    "arrivals.manage", "arrivals.report", "workforce.change"}
+                    "arrivals.manage", "arrivals.report", "workforce.change", "testing.manage", "testing.report",
+                    "testing.export"}
 # At a checkpoint: register passages and arrivals, see the post's roster; nothing else of the city.
 _CHECKPOINT = {"people.view", "territory.view", "tasks.view", "tasks.change", "protocols.view", "risk.view",
                "arrivals.view", "arrivals.register", "workforce.view"}
+# At a sampling point: open tubes, scan people into them, hand them to a lab, report the queue.
+_SAMPLER = {"territory.view", "tasks.view", "tasks.change", "testing.view", "testing.sample", "workforce.view"}
+# In a lab: receive the tubes sent to its labs and report their results; no person's data beyond the tube.
+_LAB = {"territory.view", "tasks.view", "tasks.change", "testing.view", "testing.receive", "testing.result"}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.HQ: frozenset(_OFFICE | {"accounts.view_access_log", "protocols.change", "risk.confirm"}),
     Role.OFFICER: frozenset(_OFFICE),
-    Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal"}),
+    Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal", "testing.sample"}),
     Role.CHECKPOINT: frozenset(_CHECKPOINT),
     Role.ISOLATION: frozenset(_FIELD | {"people.reveal"}),
     Role.TRACER: frozenset(_FIELD | {"people.reveal", "people.export", "tasks.dispatch"}),
-    Role.LAB: frozenset({"territory.view", "tasks.view", "tasks.change"}),
+    Role.SAMPLER: frozenset(_SAMPLER),
+    Role.LAB: frozenset(_LAB),
     Role.INSPECTOR: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "tasks.dispatch",
                                "tasks.report", "audit.view", "protocols.view", "risk.view", "arrivals.view",
                                "arrivals.report", "workforce.view"}),

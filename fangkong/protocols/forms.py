@@ -55,6 +55,8 @@ class RulesForm(forms.Form):
     report_hours = forms.IntegerField(label=_("Report an infection within (hours)"))
     lockdown_hours = forms.IntegerField(label=_("Lock down risk places within (hours)"))
     negative_test_hours = forms.IntegerField(label=_("Negative test valid at checkpoints (hours)"))
+    pool_recheck_hours = forms.IntegerField(label=_("Re-check a positive pool's members within (hours)"))
+    round_result_hours = forms.IntegerField(label=_("A round's tube has its result within (hours)"))
     pool_size = forms.TypedChoiceField(label=_("Default pool size"), coerce=int,
                                        choices=[(n, str(n)) for n in POOL_SIZES])
     pool_sizes = forms.TypedMultipleChoiceField(label=_("Allowed pool sizes"), coerce=int,
@@ -68,7 +70,8 @@ class RulesForm(forms.Form):
         self.rules = rules
         self.extra = rules.get("extra") or {}
         for name in ("lookback_days", "fever_threshold", "release_ct", "report_hours", "lockdown_hours",
-                     "negative_test_hours", "pool_size", "pool_sizes", "levels"):
+                     "negative_test_hours", "pool_recheck_hours", "round_result_hours", "pool_size", "pool_sizes",
+                     "levels"):
             self.fields[name].initial = rules.get(name)
         self.fields["description"].initial = description
         status_choices = [(code, label) for code, label in STAGE_STATUS_LABELS.items()]
@@ -116,7 +119,8 @@ class RulesForm(forms.Form):
 
     def general_fields(self):
         return [self[name] for name in ("lookback_days", "fever_threshold", "release_ct", "report_hours",
-                                        "lockdown_hours", "negative_test_hours", "pool_size")]
+                                        "lockdown_hours", "negative_test_hours", "pool_recheck_hours",
+                                        "round_result_hours", "pool_size")]
 
     def field_rows(self):
         """The bound fields grouped for the template: per category its hours and its stage rows."""
@@ -152,7 +156,8 @@ class RulesForm(forms.Form):
         """The rules as the engine reads them; stage rows left empty are dropped, as are categories with none."""
         data = self.cleaned_data
         rules = {name: data.get(name) for name in ("lookback_days", "report_hours", "lockdown_hours",
-                                                   "negative_test_hours", "pool_size")}
+                                                   "negative_test_hours", "pool_recheck_hours",
+                                                   "round_result_hours", "pool_size")}
         rules["fever_threshold"] = str(data["fever_threshold"]) if data.get("fever_threshold") is not None else None
         rules["release_ct"] = str(data["release_ct"]) if data.get("release_ct") is not None else None
         rules["pool_sizes"] = list(data.get("pool_sizes") or [])

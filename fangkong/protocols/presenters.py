@@ -34,6 +34,8 @@ FIELD_LABELS = {
     "lockdown_hours": gettext_lazy("Lock down risk places within (hours)"),
     "release_ct": gettext_lazy("Release Ct threshold"),
     "negative_test_hours": gettext_lazy("Negative test valid at checkpoints (hours)"),
+    "pool_recheck_hours": gettext_lazy("Re-check a positive pool's members within (hours)"),
+    "round_result_hours": gettext_lazy("A round's tube has its result within (hours)"),
     "first_contact_hours": gettext_lazy("First contact within (hours)"),
     "transfer_hours": gettext_lazy("Transfer within (hours)"),
     "release_rule": gettext_lazy("Release rule"),
@@ -132,7 +134,7 @@ def plan_rows(rules: dict) -> list[PlanRow]:
 
 def general_rows(rules: dict) -> list[tuple[str, str]]:
     names = ("lookback_days", "fever_threshold", "release_ct", "report_hours", "lockdown_hours", "negative_test_hours",
-             "pool_size", "pool_sizes", "levels")
+             "pool_recheck_hours", "round_result_hours", "pool_size", "pool_sizes", "levels")
     rows = []
     for name in names:
         value = rules.get(name)

@@ -80,6 +80,10 @@ class Rules:
     release_ct: Decimal = Decimal("35")
     # Checkpoints: a negative test within this many hours lets a traveller pass.
     negative_test_hours: int = 48
+    # Mass testing: members of a positive pool re-sampled singly at the door within this many hours; a round's
+    # tubes have their result within this many hours of closing, or they are listed as late.
+    pool_recheck_hours: int = 2
+    round_result_hours: int = 24
     extra: dict = field(default_factory=dict)
 
 
@@ -206,6 +210,8 @@ def rules_from_dict(data: dict) -> Rules:
         lockdown_hours=_int(data, "lockdown_hours", "lockdown_hours", low=1, high=168, default=24),
         release_ct=_decimal(data, "release_ct", "release_ct", low="20", high="45", default="35"),
         negative_test_hours=_int(data, "negative_test_hours", "negative_test_hours", low=1, high=168, default=48),
+        pool_recheck_hours=_int(data, "pool_recheck_hours", "pool_recheck_hours", low=1, high=48, default=2),
+        round_result_hours=_int(data, "round_result_hours", "round_result_hours", low=1, high=72, default=24),
         extra=dict(extra),
     )
 
@@ -221,6 +227,8 @@ def rules_to_dict(rules: Rules) -> dict:
         "lockdown_hours": rules.lockdown_hours,
         "release_ct": str(rules.release_ct),
         "negative_test_hours": rules.negative_test_hours,
+        "pool_recheck_hours": rules.pool_recheck_hours,
+        "round_result_hours": rules.round_result_hours,
         "plans": {
             category: {
                 "first_contact_hours": plan.first_contact_hours,

@@ -1,0 +1,414 @@
+"""Scoped reads of mass testing. Every read starts from visible_to; coverage reads the counters, never samples."""
+
+import datetime
+import math
+import statistics
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from fangkong.accounts.scope import get_visible_or_404
+from fangkong.core.paths import SEPARATOR, is_within, path_ids, subtree_q
+from fangkong.territory.models import Level, Responsibility, Unit
+from fangkong.testing.models import (
+    Coverage,
+    Handover,
+    Lab,
+    PositiveCase,
+    Recall,
+    RecallMember,
+    Result,
+    Round,
+    Sample,
+    SamplingPoint,
+    Tube,
+)
+
+# --- rounds ----------------------------------------------------------------------------------------------------
+
+
+def round_list(*, user) -> QuerySet:
+    return Round.objects.visible_to(user).select_related("unit").order_by("-starts_at", "-pk")
+
+
+def round_get(*, user, round_id: int, action: str = "view") -> Round:
+    return get_visible_or_404(Round.objects.select_related("unit"), user=user, action=action, pk=round_id)
+
+
+def round_by_code(*, user, code: str, action: str = "view") -> Round:
+    return get_visible_or_404(Round.objects.select_related("unit"), user=user, action=action, code=code)
+
+
+def rounds_running(*, user) -> QuerySet:
+    return round_list(user=user).filter(status=Round.Status.RUNNING)
+
+
+# --- coverage --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    unit: Unit
+    target: int
+    sampled: int
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.target - self.sampled)
+
+    @property
+    def percent(self) -> float | None:
+        return round(self.sampled * 100 / self.target, 1) if self.target else None
+
+
+@dataclass
+class CoverageView:
+    node: Unit
+    total: CoverageRow
+    rows: list[CoverageRow] = field(default_factory=list)
+    is_cells: bool = False  # the rows are cells: the next step is the list of people not yet sampled
+
+
+def coverage_root(*, user, round_: Round) -> Unit:
+    """Where the user's view of a round starts: the round's node, or the user's own when it lies below."""
+    if is_within(user.scope_path, round_.unit.path):
+        return Unit.objects.get(path=user.scope_path)
+    return round_.unit
+
+
+def coverage(*, user, round_: Round, node: Unit) -> CoverageView:
+    """Sampled / target for `node` and each of its children, summed from the cells' counters (a 10-million round
+    has one row per grid). The node must be inside the user's scope."""
+    if not is_within(node.path, user.scope_path):
+        raise Http404
+    cells = Coverage.objects.visible_to(user, "view").filter(round=round_).filter(subtree_q("path", node.path))
+    depth = len(path_ids(node.path))
+    by_child: dict[int, list[int]] = {}
+    total_target = total_sampled = 0
+    for path, target, sampled in cells.values_list("path", "target", "sampled").iterator(chunk_size=5000):
+        total_target += target
+        total_sampled += sampled
+        ids = path_ids(path)
+        if len(ids) > depth:
+            counts = by_child.setdefault(ids[depth], [0, 0])
+            counts[0] += target
+            counts[1] += sampled
+    children = Unit.objects.in_bulk(list(by_child))
+    rows = sorted((CoverageRow(children[pk], t, s) for pk, (t, s) in by_child.items() if pk in children),
+                  key=lambda r: (-(r.missing), r.unit.code))
+    is_cells = bool(rows) and all(r.unit.level >= Level.GRID for r in rows)
+    return CoverageView(node=node, total=CoverageRow(node, total_target, total_sampled), rows=rows, is_cells=is_cells)
+
+
+def _target_persons(round_: Round, node: Unit) -> QuerySet:
+    from fangkong.people.models import Person
+
+    base = Person.objects.filter(merged_into__isnull=True, anonymised_at__isnull=True)
+    condition = None
+    for path in round_.nodes.values_list("path", flat=True):
+        if is_within(node.path, path):
+            condition = subtree_q("unit__path", node.path)
+            break
+        if is_within(path, node.path):
+            q = subtree_q("unit__path", path)
+            condition = q if condition is None else condition | q
+    extras = round_.extras.filter(subtree_q("person__unit__path", node.path)).values("person_id")
+    people = base.filter(condition) if condition is not None else base.none()
+    return people | base.filter(pk__in=extras)
+
+
+def unsampled_people(*, user, round_: Round, node: Unit) -> QuerySet:
+    """Target people under `node` the round has not sampled, ordered by building and door (keyset on pk)."""
+    from fangkong.people.models import Person
+
+    if not is_within(node.path, user.scope_path):
+        raise Http404
+    sampled = Sample.objects.filter(round=round_, person=OuterRef("pk"))
+    visible = Person.objects.visible_to(user).filter(subtree_q("unit__path", node.path))
+    return (visible.filter(pk__in=_target_persons(round_, node).values("pk"))
+            .exclude(Exists(sampled)).select_related("unit", "household").order_by("pk"))
+
+
+def unsampled_by_building(*, round_: Round, node: Unit) -> list[tuple[int, int]]:
+    """[(building id, people not sampled)] under `node`, for the sweep that gives each building one task."""
+    from django.db.models import Count
+
+    from fangkong.people.models import Person
+
+    sampled = Sample.objects.filter(round=round_, person=OuterRef("pk"))
+    people = Person.objects.filter(pk__in=_target_persons(round_, node).values("pk")).exclude(Exists(sampled))
+    return list(people.values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n").order_by("unit_id"))
+
+
+def grid_workers(units) -> dict[int, Responsibility | None]:
+    """{unit id: the grid worker answerable for it} for a page of rows."""
+    from fangkong.territory.selectors import responsible_for
+
+    found = {}
+    for unit in units:
+        if unit.pk not in found:
+            found[unit.pk] = responsible_for(unit=unit, role=Responsibility.Role.GRID_WORKER)
+    return found
+
+
+# --- sampling points -------------------------------------------------------------------------------------------
+
+
+def point_list(*, user) -> QuerySet:
+    return SamplingPoint.objects.visible_to(user).select_related("unit").order_by("unit__path", "name")
+
+
+def point_get(*, user, point_id: int, action: str = "view") -> SamplingPoint:
+    return get_visible_or_404(SamplingPoint.objects.select_related("unit"), user=user, action=action, pk=point_id)
+
+
+def is_open(point: SamplingPoint, now: datetime.datetime | None = None) -> bool:
+    local = timezone.localtime(now or timezone.now()).time()
+    if point.opens_at < point.closes_at:
+        return point.opens_at <= local < point.closes_at
+    return local >= point.opens_at or local < point.closes_at  # open past midnight
+
+
+def _distance_km(lat1, lon1, lat2, lon2) -> float:
+    lat1, lon1, lat2, lon2 = (math.radians(float(v)) for v in (lat1, lon1, lat2, lon2))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371 * 2 * math.asin(math.sqrt(a))
+
+
+@dataclass
+class PublicPoint:
+    point: SamplingPoint
+    open_now: bool
+    distance_km: float | None
+
+
+def public_points(*, latitude=None, longitude=None, node: Unit | None = None, now=None,
+                  limit: int = 20) -> list[PublicPoint]:
+    """For residents, no sign-in: active points (nearest first when a location is given), open ones first. Only
+    what a notice board would show: name, address, hours, queue."""
+    points = SamplingPoint.objects.filter(active=True).select_related("unit")
+    if node is not None:
+        points = points.filter(subtree_q("unit__path", node.path))
+    rows = []
+    for point in points[:5000]:
+        distance = None
+        if latitude is not None and point.latitude is not None:
+            distance = _distance_km(latitude, longitude, point.latitude, point.longitude)
+        rows.append(PublicPoint(point, is_open(point, now), distance))
+    rows.sort(key=lambda r: (not r.open_now, r.distance_km if r.distance_km is not None else 1e9, r.point.name))
+    return rows[:limit]
+
+
+# --- tubes, labs, handovers ------------------------------------------------------------------------------------
+
+
+def tube_get(*, user, code: str, action: str = "view") -> Tube:
+    return get_visible_or_404(Tube.objects.select_related("round", "point", "lab", "unit"), user=user, action=action,
+                              code=code)
+
+
+def tube_samples(*, tube: Tube) -> QuerySet:
+    return tube.samples.order_by("sampled_at", "pk")
+
+
+def open_tubes(*, user, point: SamplingPoint) -> QuerySet:
+    return (Tube.objects.visible_to(user, "sample").filter(point=point, status=Tube.Status.OPEN)
+            .select_related("round").order_by("-opened_at"))
+
+
+def closed_tubes_at(*, user, point: SamplingPoint) -> QuerySet:
+    """Closed tubes waiting to be handed to a lab."""
+    return (Tube.objects.visible_to(user, "sample").filter(point=point, status=Tube.Status.CLOSED,
+                                                           handover__isnull=True).order_by("closed_at"))
+
+
+def labs_of(*, user) -> QuerySet:
+    return Lab.objects.filter(staff__user=user, active=True).order_by("name")
+
+
+def lab_choices(*, user) -> QuerySet:
+    """Labs a sampler may send tubes to: every active lab (labs serve the whole city)."""
+    return Lab.objects.filter(active=True).order_by("name")
+
+
+def handover_list(*, user) -> QuerySet:
+    if user.role == "lab":
+        return Handover.objects.filter(lab__staff__user=user).select_related("lab", "point").order_by("-sent_at")
+    return Handover.objects.visible_to(user).select_related("lab", "point").order_by("-sent_at")
+
+
+def handover_get(*, user, handover_id: int) -> Handover:
+    try:
+        return handover_list(user=user).get(pk=handover_id)
+    except Handover.DoesNotExist:
+        raise Http404 from None
+
+
+def lab_tubes(*, user, status: str | None = None) -> QuerySet:
+    tubes = Tube.objects.visible_to(user).select_related("round", "point", "lab")
+    if status:
+        tubes = tubes.filter(status=status)
+    return tubes.order_by("-pk")
+
+
+# --- positives, recalls ----------------------------------------------------------------------------------------
+
+
+def recall_list(*, user, round_: Round | None = None, open_only: bool = False) -> QuerySet:
+    recalls = Recall.objects.visible_to(user).select_related("tube__point", "round").order_by("-created_at")
+    if round_ is not None:
+        recalls = recalls.filter(round=round_)
+    if open_only:
+        recalls = recalls.filter(closed_at__isnull=True)
+    return recalls
+
+
+def recall_members(*, user, recall: Recall) -> QuerySet:
+    return (RecallMember.objects.visible_to(user).filter(recall=recall)
+            .select_related("person__household", "person__unit", "sample", "task__owner", "recheck_tube"))
+
+
+def positive_cases(*, user) -> QuerySet:
+    return PositiveCase.objects.visible_to(user).select_related("person", "tube", "unit").order_by("-reported_at")
+
+
+RECALL_COLUMNS = ["id_number", "name", "phone", "household_address", "grid", "tube_code", "reason"]
+
+
+def recall_rows(*, user, round_: Round):
+    """The people to recall in a round, one per person: the list a district prints at 2 a.m. Full values: callers
+    log the export (accounts.services.access_log_record). Two queries and a join over the positive tubes' members.
+    """
+    from fangkong.people.models import Person
+
+    members = (Sample.objects.visible_to(user).filter(round=round_, tube__result__in=[Result.POSITIVE,
+                                                                                     Result.INVALID])
+               .values_list("person_id", "id_number", "name", "phone", "unit__path", "unit__name", "tube__code",
+                            "tube__result").order_by("tube__code", "pk"))
+    rows = list(members)
+    people = {p["pk"]: p for p in Person.objects.filter(pk__in=[r[0] for r in rows if r[0]])
+              .values("pk", "address", "household__address", "household__number", "unit__name")}
+    grid_names = _grid_names({r[4] for r in rows})
+    for person_id, id_number, name, phone, unit_path, unit_name, code, result in rows:
+        person = people.get(person_id) or {}
+        address = person.get("household__address") or person.get("address") or unit_name
+        yield {"id_number": id_number, "name": name, "phone": phone, "household_address": address,
+               "grid": grid_names.get(unit_path, ""), "tube_code": code, "reason": Result(result).label}
+
+
+def _grid_names(paths: set[str]) -> dict[str, str]:
+    ids = {i for p in paths for i in path_ids(p)}
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=ids).only("pk", "name", "level")}
+    names = {}
+    for path in paths:
+        chain = [units[i] for i in path_ids(path) if i in units]
+        grid = next((u for u in reversed(chain) if u.level <= Level.GRID), None)
+        names[path] = grid.name if grid else ""
+    return names
+
+
+# --- turnaround ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Turnaround:
+    label: str
+    tubes: int
+    to_receipt_median: float | None
+    to_receipt_p90: float | None
+    to_result_median: float | None
+    to_result_p90: float | None
+    late: int = 0
+
+
+def _quantiles(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    if len(values) == 1:
+        return round(values[0], 1), round(values[0], 1)
+    deciles = statistics.quantiles(values, n=10, method="inclusive")
+    return round(statistics.median(values), 1), round(deciles[8], 1)
+
+
+def turnaround(*, user, round_: Round, by: str = "lab", now=None) -> list[Turnaround]:
+    """Hours from closing a tube to the lab's receipt and to the result, median and 90th percentile, per lab or
+    per sampling point; `late` counts tubes past the protocol's result deadline without a result."""
+    from fangkong.testing.services import active_rules
+
+    now = now or timezone.now()
+    deadline = datetime.timedelta(hours=active_rules().round_result_hours)
+    key = "lab__name" if by == "lab" else "point__name"
+    groups: dict[str, dict] = {}
+    tubes = (Tube.objects.visible_to(user).filter(round=round_, closed_at__isnull=False)
+             .values_list(key, "closed_at", "received_at", "tested_at"))
+    for label, closed, received, tested in tubes.iterator(chunk_size=5000):
+        group = groups.setdefault(label or "—", {"n": 0, "receipt": [], "result": [], "late": 0})
+        group["n"] += 1
+        if received:
+            group["receipt"].append((received - closed).total_seconds() / 3600)
+        if tested:
+            group["result"].append((tested - closed).total_seconds() / 3600)
+        elif now - closed > deadline:
+            group["late"] += 1
+    out = []
+    for label, group in sorted(groups.items()):
+        out.append(Turnaround(label, group["n"], *_quantiles(group["receipt"]), *_quantiles(group["result"]),
+                              late=group["late"]))
+    return out
+
+
+def late_tubes(*, user, round_: Round, now=None) -> QuerySet:
+    """Tubes closed longer ago than the protocol's result deadline and still without a result."""
+    from fangkong.testing.services import active_rules
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=active_rules().round_result_hours)
+    return (Tube.objects.visible_to(user).filter(round=round_, result="", closed_at__lt=cutoff)
+            .select_related("point", "lab").order_by("closed_at"))
+
+
+def round_figures(*, user, round_: Round) -> dict:
+    """Tubes by status, samples in them, and positive / invalid tubes, within the user's scope."""
+    tubes = Tube.objects.visible_to(user).filter(round=round_)
+    figures = {status: 0 for status in Tube.Status.values}
+    samples = 0
+    for status, n, size in (tubes.values("status").annotate(n=Count("pk"), size=Sum("size"))
+                            .values_list("status", "n", "size").order_by()):
+        figures[status] = n
+        samples += size or 0
+    figures["samples"] = samples
+    figures["positive"] = tubes.filter(result=Result.POSITIVE).count()
+    figures["invalid"] = tubes.filter(result=Result.INVALID).count()
+    return figures
+
+
+# --- risk ----------------------------------------------------------------------------------------------------
+
+
+def risk_criteria(area, now):
+    """For risk's downgrade proposals: the last positive in the area's node, and the last day a closed round that
+    covered it came back all negative with every tube resulted. None outside our own nodes."""
+    unit = getattr(area, "unit", None)
+    if unit is None:
+        return None
+    last_case = (PositiveCase.objects.filter(subtree_q("unit__path", unit.path)).order_by("-sampled_at")
+                 .values_list("sampled_at", flat=True).first())
+    negative_round = None
+    covering = (Round.objects.filter(status=Round.Status.CLOSED, nodes__path__in=_ancestors_of(unit.path))
+                .order_by("-ends_at").distinct())
+    for round_ in covering[:10]:
+        samples = Sample.objects.filter(round=round_).filter(subtree_q("unit__path", unit.path))
+        if not samples.exists():
+            continue
+        if samples.exclude(tube__result=Result.NEGATIVE).exists():
+            continue
+        negative_round = timezone.localtime(round_.ends_at).date()
+        break
+    return {"last_infection_at": last_case, "negative_round_completed_on": negative_round}
+
+
+def _ancestors_of(path: str) -> list[str]:
+    ids = path_ids(path)
+    return [SEPARATOR + SEPARATOR.join(str(i) for i in ids[: n + 1]) + SEPARATOR for n in range(len(ids))]

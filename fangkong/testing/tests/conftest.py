@@ -1,0 +1,105 @@
+"""A district-A round of 10-in-1 tubes: twelve residents of 东城1号楼, a point, a lab and its staff."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from conftest import make_user
+from fangkong.accounts.roles import Role
+from fangkong.people.services import household_create, person_create
+from fangkong.people.tests.conftest import make_id
+from fangkong.territory.models import Responsibility
+from fangkong.testing import services
+from fangkong.testing.models import LabStaff
+
+
+def resident_id(n: int) -> str:
+    return make_id("110101", "19900307", f"{n:03d}")
+
+
+@pytest.fixture
+def residents_a(city):
+    """Twelve residents of 东城1号楼: 101 has ten, 102 has two."""
+    h101 = household_create(unit=city.a.building, number="101", address="东城一社区1号楼101", actor=None)
+    h102 = household_create(unit=city.a.building, number="102", address="东城一社区1号楼102", actor=None)
+    return [person_create(name=f"居民{n}", id_number=resident_id(n), phone=f"1390000{n:04d}",
+                          household=h101 if n <= 10 else h102, actor=None) for n in range(1, 13)]
+
+
+@pytest.fixture
+def resident_b(city):
+    household = household_create(unit=city.b.building, number="201", address="西城一社区1号楼201", actor=None)
+    return person_create(name="西城居民", id_number=resident_id(99), household=household, actor=None)
+
+
+@pytest.fixture
+def grid_a(city, grid_worker_a):
+    Responsibility.objects.create(unit=city.a.grid, role=Responsibility.Role.GRID_WORKER, user=grid_worker_a,
+                                  name="王网格", phone="13900001111")
+    return grid_worker_a
+
+
+@pytest.fixture
+def sampler_a(city):
+    return make_user("sampler_a", Role.SAMPLER, city.a.street)
+
+
+@pytest.fixture
+def sampler_b(city):
+    return make_user("sampler_b", Role.SAMPLER, city.b.street)
+
+
+@pytest.fixture
+def point_a(city):
+    return services.point_create(code="P-A1", name="东一社区广场采样点", unit=city.a.community,
+                                 opens_at=datetime.time(7), closes_at=datetime.time(22), actor=None,
+                                 latitude=36.4, longitude=94.9)
+
+
+@pytest.fixture
+def point_b(city):
+    return services.point_create(code="P-B1", name="西一社区采样点", unit=city.b.community,
+                                 opens_at=datetime.time(7), closes_at=datetime.time(22), actor=None)
+
+
+@pytest.fixture
+def lab(city):
+    return services.lab_create(code="LAB1", name="市疾控中心实验室", unit=city.city, actor=None)
+
+
+@pytest.fixture
+def other_lab(city):
+    return services.lab_create(code="LAB2", name="第三方检测实验室", unit=city.city, actor=None)
+
+
+@pytest.fixture
+def lab_staff(lab, lab_user):
+    LabStaff.objects.create(lab=lab, user=lab_user)
+    return lab_user
+
+
+@pytest.fixture
+def round_a(city, residents_a, resident_b):
+    now = timezone.now()
+    return services.round_create(code="R-A-1", name="东城区第一轮全员核酸", nodes=[city.a.district],
+                                 starts_at=now - datetime.timedelta(hours=1), ends_at=now + datetime.timedelta(days=1),
+                                 pool_size=10, actor=None)
+
+
+def fill_tube(round_, point, code, people, actor=None):
+    tube = services.tube_open(round_=round_, point=point, code=code, actor=actor)
+    for person in people:
+        services.sample_add(tube=tube, id_number=person.id_number, actor=actor)
+    tube.refresh_from_db()
+    return tube
+
+
+def send_and_result(tube, lab, result="negative", **ct):
+    if tube.status == tube.Status.OPEN:
+        services.tube_close(tube=tube, actor=None)
+    handover = services.handover_send(lab=lab, codes=[tube.code], declared_count=1, actor=None)
+    services.handover_receive(handover=handover, codes=[tube.code], actor=None)
+    tube.refresh_from_db()
+    tube, _changed = services.tube_result_record(tube=tube, result=result, actor=None, lab=lab, **ct)
+    return tube
