@@ -18,6 +18,7 @@ urlpatterns = [
     path("risk/", include("fangkong.risk.urls")),
     path("workforce/", include("fangkong.workforce.urls")),
     path("arrivals/", include("fangkong.arrivals.urls")),
+    path("testing/", include("fangkong.testing.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -1,0 +1,1 @@
+"""Pages of mass testing: views/field.py for samplers, labs and the public; views/hq.py for officers and the HQ."""
