@@ -9,6 +9,9 @@ a fixed time, each picking a workload by weight:
 - search       — the HQ searches people by a name prefix
 - children     — the HQ reads a district's children with counts (the tree page's query)
 - passage      — checkpoint staff record a passage (only if the arrivals API is installed)
+- tube_scan    — a sampler opens a 10-in-1 tube and scans ten residents into it (11 POSTs, timed as one; only
+                 when the demo has a sampler and a sampling point: a round of its own over the point's node is
+                 opened for the run, so that everyone there is still to sample, and closed at the end)
 
 and reports per workload: requests, errors, throughput, p50/p95/p99 latency. Any error is printed and makes the
 exit status 1. Nothing here leaves 127.0.0.1.
@@ -18,6 +21,7 @@ exit status 1. Nothing here leaves 127.0.0.1.
 
 import argparse
 import asyncio
+import datetime
 import logging
 import os
 import random
@@ -72,12 +76,37 @@ def prepare(tasks_wanted: int):
     return [t.pk for t in created], district.pk, tokens
 
 
+def prepare_sampling(stamp: int) -> dict | None:
+    """For tube_scan: a round of the run's own over the first sampling point's node, and the IDs to scan there."""
+    from fangkong.core.paths import subtree_q
+    from fangkong.testing import services as testing
+    from fangkong.testing.models import SamplingPoint
+
+    sampler = User.objects.filter(role="sampler", is_active=True).order_by("pk").first()
+    point = (SamplingPoint.objects.visible_to(sampler, "sample").filter(active=True).select_related("unit")
+             .order_by("pk").first()) if sampler else None
+    if point is None:
+        return None
+    now = timezone.now()
+    round_ = testing.round_create(code=f"LOAD-{stamp}", name=f"负载测试 {stamp}", nodes=[point.unit],
+                                  starts_at=now - datetime.timedelta(minutes=1),
+                                  ends_at=now + datetime.timedelta(days=1), pool_size=10, actor=None)
+    ids = list(Person.objects.filter(subtree_q("unit__path", point.unit.path), merged_into__isnull=True,
+                                     id_type="resident").order_by("pk").values_list("id_number", flat=True)[:50_000])
+    return {"round": round_, "point_id": point.pk, "ids": ids, "stamp": stamp,
+            "token": ApiToken.issue(user=sampler, name=f"load test {stamp}")[1]}
+
+
 class Workloads:
-    def __init__(self, tasks: list[int], district_id: int, tokens: dict[str, str]):
+    def __init__(self, tasks: list[int], district_id: int, tokens: dict[str, str], sampling: dict | None = None):
         self.tasks = tasks
         self.district_id = district_id
         self.tokens = tokens
         self.passages = "checkpoint" in tokens
+        self.sampling = sampling
+        self.tubes = 0
+        if sampling is not None:
+            self.tokens["sampler"] = sampling["token"]
 
     def headers(self, who: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -99,8 +128,28 @@ class Workloads:
     async def children(self, client):
         return await client.get(f"/api/v1/territory/units/{self.district_id}/children", headers=self.headers("hq"))
 
+    async def tube_scan(self, client):
+        """Open a tube and scan ten people into it; the first failing answer, else the tenth (the tube closed)."""
+        sampling = self.sampling
+        if sampling is None or len(sampling["ids"]) < 10:
+            return None
+        people = [sampling["ids"].pop() for _ in range(10)]
+        self.tubes += 1
+        code = f"LD{sampling['stamp']}{self.tubes:05d}"
+        headers = self.headers("sampler")
+        response = await client.post("/api/v1/testing/tubes", headers=headers, json={
+            "round": sampling["round"].code, "point_id": sampling["point_id"], "code": code})
+        for id_number in people:
+            if response.status_code >= 400:
+                return response
+            response = await client.post(f"/api/v1/testing/tubes/{code}/samples", headers=headers,
+                                         json={"id_number": id_number})
+        if response.status_code < 400 and response.json()["tube"]["status"] != "closed":
+            response.status_code = 599  # ten scans must close a 10-in-1 tube
+        return response
 
-WEIGHTS = {"task_update": 3, "inbox": 4, "search": 3, "children": 2}
+
+WEIGHTS = {"task_update": 3, "inbox": 4, "search": 3, "children": 2, "tube_scan": 1}
 
 
 async def client_loop(base: str, work: Workloads, until: float, results, errors):
@@ -138,6 +187,9 @@ def main():
         WEIGHTS.pop(name.strip())
 
     tasks, district_id, tokens = prepare(tasks_wanted=20_000)
+    sampling = prepare_sampling(int(time.time())) if "tube_scan" in WEIGHTS else None
+    if sampling is None:
+        WEIGHTS.pop("tube_scan", None)
     port = free_port()
     env = dict(os.environ, FANGKONG_SECRET_KEY="load-test-" + "x" * 50, FANGKONG_ALLOWED_HOSTS="127.0.0.1",
                FANGKONG_DEBUG="0", FANGKONG_LOG_LEVEL="WARNING")
@@ -157,7 +209,7 @@ def main():
                 raise SystemExit("the server did not start: " + (server.stderr.read() if server.poll() else ""))
             time.sleep(0.5)
         results, errors = defaultdict(list), defaultdict(list)
-        work = Workloads(tasks, district_id, tokens)
+        work = Workloads(tasks, district_id, tokens, sampling)
         until = time.monotonic() + args.duration
         started = time.monotonic()
 
@@ -169,6 +221,10 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if sampling is not None:
+            from fangkong.testing.services import round_status_set
+
+            round_status_set(round_=sampling["round"], status="closed", actor=None)
 
     print(f"{args.clients} clients, {args.duration:.0f} s, gunicorn ×{args.workers}, "
           f"{django.db.connection.vendor}, {timezone.now():%Y-%m-%d %H:%M}")

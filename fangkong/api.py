@@ -49,6 +49,7 @@ def _mount():
     from fangkong.risk.api import router as risk_router
     from fangkong.tasks.api import router as tasks_router
     from fangkong.territory.api import router as territory_router
+    from fangkong.testing.api import router as testing_router
     from fangkong.workforce.api import router as workforce_router
 
     api.add_router("/accounts", accounts_router)
@@ -59,6 +60,7 @@ def _mount():
     api.add_router("/arrivals", arrivals_router)
     api.add_router("/risk", risk_router)
     api.add_router("/workforce", workforce_router)
+    api.add_router("/testing", testing_router)
 
 
 _mount()

@@ -135,17 +135,22 @@ def token_revoke(*, token: ApiToken, actor) -> ApiToken:
 
 
 def access_log_record(*, actor, kind: str, obj=None, fields: str | list | tuple = "", reason: str,
-                      ip: str | None = None, row_count: int = 1) -> AccessLog:
-    """One reveal or export of personal data (PIPL): who, whom, what, why. Call it in the same transaction."""
+                      ip: str | None = None, row_count: int = 1, operator: str = "") -> AccessLog:
+    """One reveal or export of personal data (PIPL): who, whom, what, why. Call it in the same transaction.
+
+    actor=None only for a shell command, which names the system user running it in `operator`."""
     if kind not in AccessLog.Kind.values:
         raise ValueError(f"unknown access kind {kind!r}")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason.")})
+    if actor is None and not operator:
+        raise ValueError("an access without an account must name its operator")
     if isinstance(fields, list | tuple):
         fields = ",".join(fields)
     return AccessLog.objects.create(
         actor=actor,
+        operator=operator[:100],
         kind=kind,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False) if obj is not None else None,
         object_id=obj.pk if obj is not None else None,

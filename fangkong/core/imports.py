@@ -136,3 +136,100 @@ def rows_by_column(header: list[str], rows, *, aliases: dict[str, str], required
         report.reject(1, _("The file has no rows."))
         return None
     return keyed
+
+
+# --- tables of any format ------------------------------------------------------------------------------------
+
+
+def table_format(data: bytes, filename: str = "") -> str:
+    """"xlsx", "parquet" or "csv", from the file name's suffix or else the first bytes."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    if data[:4] == b"PAR1":
+        return "parquet"
+    if data[:2] == b"PK":
+        return "xlsx"
+    return "csv"
+
+
+def table_cell(value) -> str:
+    """A cell of a workbook or a Parquet file as the text a CSV would hold: times keep their time of day."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(data, filename: str = "") -> tuple[list[str], list[tuple[int, dict]]]:
+    """(header, [(line_number, row), ...]) from a CSV (UTF-8 with or without BOM, or GB18030), an .xlsx workbook
+    (its first sheet) or a Parquet file, as `read_csv_rows` gives them: values are stripped text, line 1 is the
+    header, and blank rows of a workbook are skipped but keep the numbering. Raises ValueError (or the reader's
+    own error) for a file it cannot read."""
+    if hasattr(data, "read"):
+        data = data.read()
+    elif not isinstance(data, bytes | str):
+        with open(data, "rb") as fh:
+            data = fh.read()
+    if isinstance(data, str):
+        return read_csv_rows(data)
+    kind = table_format(data, filename)
+    if kind == "xlsx":
+        return _read_xlsx(data)
+    if kind == "parquet":
+        return _read_parquet(data)
+    return read_csv_rows(data)
+
+
+def _read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [table_cell(h) for h in next(rows, ())]
+        out = []
+        for index, values in enumerate(rows):
+            if values is None or all(v in (None, "") for v in values):
+                continue
+            out.append((index + 2, {h: table_cell(v) for h, v in zip(header, values, strict=False) if h}))
+    finally:
+        book.close()
+    return header, out
+
+
+def _read_parquet(data: bytes):
+    """Through DuckDB, which reads Parquet without pyarrow; the bytes go through a temporary file."""
+    import os
+    import tempfile
+
+    import duckdb
+
+    fd, path = tempfile.mkstemp(suffix=".parquet")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        with duckdb.connect() as con:
+            try:
+                cursor = con.execute("SELECT * FROM read_parquet(?)", [path])
+            except duckdb.Error as exc:
+                raise ValueError(str(exc).splitlines()[0]) from None
+            header = [str(column[0]).strip() for column in cursor.description]
+            out = []
+            line = 1
+            while batch := cursor.fetchmany(10000):
+                for values in batch:
+                    line += 1
+                    out.append((line, {h: table_cell(v) for h, v in zip(header, values, strict=True) if h}))
+    finally:
+        os.unlink(path)
+    return header, out

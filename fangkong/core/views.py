@@ -6,6 +6,7 @@ from django.shortcuts import render
 from fangkong.accounts.roles import Role
 from fangkong.accounts.scope import get_visible_or_404
 from fangkong.core import selectors
+from fangkong.core.alerts import alerts_for
 from fangkong.territory.models import Unit
 
 # Roles that command an area; everyone else works in the field from an inbox.
@@ -38,7 +39,8 @@ def _command(request, root: Unit):
         inside = ids[ids.index(request.user.scope_id):-1] if request.user.scope_id in ids else []
         by_id = Unit.objects.visible_to(request.user, "view").in_bulk(inside)
         ancestors = [by_id[i] for i in inside if i in by_id]
-    return render(request, "core/home_command.html", {"summary": summary, "ancestors": ancestors})
+    return render(request, "core/home_command.html", {"summary": summary, "ancestors": ancestors,
+                                                      "alerts": alerts_for(user=request.user, root=root)})
 
 
 def healthz(request):

@@ -680,6 +680,13 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
     seed_outbreak(city=plan.city, grid1=plan.streets[0].communities[0].grids[0].unit)
     phase("keep imports out: risk areas, a checkpoint and its shifts, three cars", started)
     started = time.perf_counter()
+    from fangkong.demo.testing_round import seed_testing_round
+
+    testing = seed_testing_round(city=plan.city, district=plan.districts[0],
+                                 community=plan.streets[0].communities[0].unit, seed=seed)
+    report.users += testing["users"]
+    phase("mass testing: today's round, two points, a lab, one positive tube recalled", started)
+    started = time.perf_counter()
     _analyze()
     phase("planner statistics (ANALYZE)", started)
     started = time.perf_counter()
@@ -789,7 +796,9 @@ def _wipe_city(city: Unit) -> None:
     users = User.objects.filter(subtree_q("scope__path", path)).values("id")
     persons = Person.objects.filter(unit_id__in=units).values("id")
     from fangkong.demo.outbreak import wipe_outbreak
+    from fangkong.demo.testing_round import wipe_testing_round
 
+    wipe_testing_round(units=units)
     wipe_outbreak(units=units)
     for queryset in (
         Task.objects.filter(unit_id__in=units),

@@ -31,4 +31,5 @@ def default_schedules() -> list[ScheduleSpec]:
         ScheduleSpec("daily-report", "fangkong.command.jobs.send_daily_report", daily_at=_daily_report_at()),
         ScheduleSpec("risk-downgrade-proposals", "fangkong.risk.jobs.propose_downgrades_job", interval_seconds=3600),
         ScheduleSpec("protocol-reminders", "fangkong.protocols.jobs.send_protocol_reminders", interval_seconds=900),
+        ScheduleSpec("testing-unsampled-sweep", "fangkong.testing.jobs.sweep_unsampled_job", interval_seconds=1800),
     ]

@@ -47,6 +47,19 @@ class RoundQuerySet(ScopedQuerySet):
         return self.filter(condition)
 
 
+class LabScopedQuerySet(ScopedQuerySet):
+    """Lab staff see what was sent to their labs, wherever it was sampled (the model's `lab_lookup` names the path
+    to the lab; a model without one shows lab staff nothing); everyone else sees their subtree."""
+
+    def visible_to(self, user, action: str = "view"):
+        if not may_act(user, "testing", action):
+            return self.none()
+        if user.role == "lab":
+            lookup = getattr(self.model, "lab_lookup", None)
+            return self.filter(**{f"{lookup}__staff__user": user}).distinct() if lookup else self.none()
+        return self.filter(subtree_q(self.model.scope_path_lookup, user.scope_path))
+
+
 class Round(models.Model):
     """区域核酸检测: a round over some nodes and a time window."""
 
@@ -105,7 +118,7 @@ class Coverage(models.Model):
     target = models.PositiveIntegerField(default=0)
     sampled = models.PositiveIntegerField(default=0)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = LabScopedQuerySet.as_manager()
     scope_path_lookup = "path"
 
     class Meta:
@@ -190,21 +203,14 @@ class Handover(models.Model):
     # Codes scanned at receipt that were not in the batch.
     unexpected_codes = models.JSONField(default=list, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = LabScopedQuerySet.as_manager()
     scope_path_lookup = "unit__path"
+    lab_lookup = "lab"
 
     class Meta:
         verbose_name = _("handover to a lab")
 
 
-class TubeQuerySet(ScopedQuerySet):
-    def visible_to(self, user, action: str = "view"):
-        """Lab staff see the tubes sent to their labs, wherever sampled; everyone else the tubes of their subtree."""
-        if not may_act(user, "testing", action):
-            return self.none()
-        if user.role == "lab":
-            return self.filter(lab__staff__user=user)
-        return self.filter(subtree_q(self.model.scope_path_lookup, user.scope_path))
 
 
 class Tube(models.Model):
@@ -214,7 +220,7 @@ class Tube(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", _("Sealed")
         SENT = "sent", _("Sent to the lab")
         RECEIVED = "received", _("Received by the lab")
         RESULTED = "resulted", _("Result in")
@@ -243,8 +249,9 @@ class Tube(models.Model):
     # Columns of the lab's file beyond the minimal format, kept as they came.
     lab_extra = models.JSONField(default=dict, blank=True)
 
-    objects = TubeQuerySet.as_manager()
+    objects = LabScopedQuerySet.as_manager()
     scope_path_lookup = "unit__path"
+    lab_lookup = "lab"
 
     class Meta:
         verbose_name = _("tube")
@@ -283,8 +290,9 @@ class Sample(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = LabScopedQuerySet.as_manager()
     scope_path_lookup = "unit__path"
+    lab_lookup = "tube__lab"
 
     class Meta:
         verbose_name = _("sample")
@@ -308,8 +316,9 @@ class Recall(models.Model):
     created_at = models.DateTimeField(_("raised at"), db_index=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = LabScopedQuerySet.as_manager()
     scope_path_lookup = "unit__path"
+    lab_lookup = "tube__lab"
 
     class Meta:
         verbose_name = _("recall of a pool")
@@ -334,8 +343,9 @@ class RecallMember(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = LabScopedQuerySet.as_manager()
     scope_path_lookup = "unit__path"
+    lab_lookup = "sample__tube__lab"
 
     class Meta:
         indexes = [models.Index(fields=["outcome"])]
@@ -353,8 +363,9 @@ class PositiveCase(models.Model):
     ct_n = models.DecimalField("Ct N", max_digits=4, decimal_places=1, null=True, blank=True)
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = LabScopedQuerySet.as_manager()
     scope_path_lookup = "unit__path"
+    lab_lookup = "tube__lab"
 
     class Meta:
         verbose_name = _("positive case")

@@ -281,21 +281,22 @@ def recall_rows(*, user, round_: Round):
     """The people to recall in a round, one per person: the list a district prints at 2 a.m. Full values: callers
     log the export (accounts.services.access_log_record). Two queries and a join over the positive tubes' members.
     """
-    from fangkong.people.models import Person
+    yield from _recall_rows(Sample.objects.visible_to(user), round_)
 
-    members = (Sample.objects.visible_to(user).filter(round=round_, tube__result__in=[Result.POSITIVE,
-                                                                                     Result.INVALID])
-               .values_list("person_id", "id_number", "name", "phone", "unit__path", "unit__name", "tube__code",
-                            "tube__result").order_by("tube__code", "pk"))
+
+def _recall_rows(samples: QuerySet, round_: Round):
+    """One query for the members with their household's address (a LEFT JOIN: someone not on file has none), one
+    for the grids' names; no list of 10,000 ids sent back to the database."""
+    members = (samples.filter(round=round_, tube__result__in=[Result.POSITIVE, Result.INVALID])
+               .values_list("id_number", "name", "phone", "unit__path", "unit__name", "tube__code", "tube__result",
+                            "person__household__address", "person__address").order_by("tube__code", "pk"))
     rows = list(members)
-    people = {p["pk"]: p for p in Person.objects.filter(pk__in=[r[0] for r in rows if r[0]])
-              .values("pk", "address", "household__address", "household__number", "unit__name")}
-    grid_names = _grid_names({r[4] for r in rows})
-    for person_id, id_number, name, phone, unit_path, unit_name, code, result in rows:
-        person = people.get(person_id) or {}
-        address = person.get("household__address") or person.get("address") or unit_name
-        yield {"id_number": id_number, "name": name, "phone": phone, "household_address": address,
-               "grid": grid_names.get(unit_path, ""), "tube_code": code, "reason": Result(result).label}
+    grid_names = _grid_names({r[3] for r in rows})
+    reasons = {value: label for value, label in Result.choices}
+    for id_number, name, phone, unit_path, unit_name, code, result, household_address, address in rows:
+        yield {"id_number": id_number, "name": name, "phone": phone,
+               "household_address": household_address or address or unit_name,
+               "grid": grid_names.get(unit_path, ""), "tube_code": code, "reason": reasons[result]}
 
 
 def _grid_names(paths: set[str]) -> dict[str, str]:
@@ -412,3 +413,223 @@ def risk_criteria(area, now):
 def _ancestors_of(path: str) -> list[str]:
     ids = path_ids(path)
     return [SEPARATOR + SEPARATOR.join(str(i) for i in ids[: n + 1]) + SEPARATOR for n in range(len(ids))]
+
+
+# --- HQ and officer pages --------------------------------------------------------------------------------------
+
+
+def round_node_choices(*, user, limit: int = 500) -> list[Unit]:
+    """Nodes a round may cover (district to grid) inside the user's scope, in tree order."""
+    return unit_choices(user=user, min_level=Level.DISTRICT, limit=limit)
+
+
+def node_in_scope(*, user, node_id) -> Unit:
+    """A territory node inside the user's scope (a drill-down's ?node=), else 404."""
+    try:
+        pk = int(node_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    unit = Unit.objects.visible_to(user).filter(pk=pk).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def node_breadcrumb(*, user, node: Unit, root: Unit) -> list[Unit]:
+    """The nodes from the user's coverage root down to `node`, both included."""
+    ids = path_ids(node.path)
+    start = len(path_ids(root.path)) - 1
+    units = Unit.objects.in_bulk(ids[start:])
+    return [units[i] for i in ids[start:] if i in units]
+
+
+def round_overview(*, user, rounds) -> dict[int, dict]:
+    """{round id: {target, sampled, positive}} within the user's scope, for the rounds of one list page: two
+    queries over the counters and the tubes, whatever the number of rounds."""
+    ids = [r.pk for r in rounds]
+    out = {pk: {"target": 0, "sampled": 0, "positive": 0} for pk in ids}
+    for round_id, target, sampled in (Coverage.objects.visible_to(user).filter(round_id__in=ids).values("round_id")
+                                      .annotate(t=Sum("target"), s=Sum("sampled"))
+                                      .values_list("round_id", "t", "s").order_by()):
+        out[round_id]["target"], out[round_id]["sampled"] = target or 0, sampled or 0
+    for round_id, n in (Tube.objects.visible_to(user).filter(round_id__in=ids, result=Result.POSITIVE)
+                        .values("round_id").annotate(n=Count("pk")).values_list("round_id", "n").order_by()):
+        out[round_id]["positive"] = n
+    for row in out.values():
+        row["percent"] = round(row["sampled"] * 100 / row["target"], 1) if row["target"] else None
+    return out
+
+
+def recall_get(*, user, recall_id: int) -> Recall:
+    return get_visible_or_404(Recall.objects.select_related("tube__point", "tube__lab", "round", "unit"),
+                              user=user, pk=recall_id)
+
+
+def recall_member_counts(recalls) -> dict[int, int]:
+    ids = [r.pk for r in recalls]
+    return dict(RecallMember.objects.filter(recall_id__in=ids).values("recall_id").annotate(n=Count("pk"))
+                .values_list("recall_id", "n").order_by())
+
+
+def lab_list(*, user) -> QuerySet:
+    return (Lab.objects.visible_to(user).select_related("unit").annotate(staff_count=Count("staff"))
+            .order_by("unit__path", "name"))
+
+
+def lab_get(*, user, lab_id: int, action: str = "view") -> Lab:
+    return get_visible_or_404(Lab.objects.select_related("unit"), user=user, action=action, pk=lab_id)
+
+
+def lab_staff_names(*, labs) -> dict[int, list[str]]:
+    from fangkong.testing.models import LabStaff
+
+    names: dict[int, list[str]] = {}
+    for lab_id, username in (LabStaff.objects.filter(lab__in=list(labs)).order_by("user__username")
+                             .values_list("lab_id", "user__username")):
+        names.setdefault(lab_id, []).append(username)
+    return names
+
+
+def lab_user_choices() -> QuerySet:
+    """Lab accounts a lab may take on as staff: labs serve the whole city, so any active lab account."""
+    from fangkong.accounts.models import User
+
+    return User.objects.filter(role="lab", is_active=True).order_by("username")
+
+
+def unit_choices(*, user, min_level: int = Level.CITY, max_level: int = Level.GRID, limit: int = 500) -> list[Unit]:
+    """Nodes inside the user's scope a round, a point or a lab may be attached to, in tree order."""
+    return list(Unit.objects.visible_to(user).filter(level__gte=min_level, level__lte=max_level)
+                .order_by("path")[:limit])
+
+
+# --- the person's page -----------------------------------------------------------------------------------------
+
+
+def person_samples(*, user, person) -> list[Sample] | None:
+    """The person's samples (rounds and re-checks) with their tubes' results, newest first; None without
+    testing.view (the panel is left out)."""
+    from fangkong.accounts.roles import has_capability
+
+    if not has_capability(user, "testing.view"):
+        return None
+    return list(Sample.objects.visible_to(user).filter(person=person)
+                .select_related("tube__point", "round").order_by("-sampled_at")[:50])
+
+
+def person_panel(*, user, person) -> dict | None:
+    samples = person_samples(user=user, person=person)
+    return None if samples is None else {"samples": samples}
+
+
+# --- API, recall command, sweep -------------------------------------------------------------------------------
+
+
+def recall_rows_all(round_: Round):
+    """recall_rows for the system itself (`fangkong testing recall`): every member of the round's positive and
+    invalid pools, as the HQ would see them. The caller logs the export."""
+    yield from _recall_rows(Sample.objects.all(), round_)
+
+
+def tube_is_open_at(*, code: str, round_: Round, point: SamplingPoint) -> bool:
+    """Whether scanning `code` continues a tube already open at this point (the round and point already scoped)."""
+    code = "".join((code or "").split())
+    return Tube.objects.filter(code=code, round=round_, point=point, status=Tube.Status.OPEN).exists()
+
+
+def recall_list_counted(*, user, round_: Round | None = None, open_only: bool = False) -> QuerySet:
+    """recall_list with each recall's members and those still awaiting a re-check result."""
+    from django.db.models import Q
+
+    done = [RecallMember.Outcome.NEGATIVE, RecallMember.Outcome.POSITIVE]
+    return (recall_list(user=user, round_=round_, open_only=open_only)
+            .annotate(members_count=Count("members", distinct=True),
+                      pending_count=Count("members", filter=~Q(members__outcome__in=done), distinct=True)))
+
+
+def running_rounds_due_for_sweep(*, started_before) -> QuerySet:
+    """The system's sweep (testing.jobs): running rounds that started before `started_before`."""
+    return (Round.objects.filter(status=Round.Status.RUNNING, starts_at__lte=started_before)
+            .select_related("unit").order_by("pk"))
+
+
+def round_may_manage(*, user, round_: Round) -> bool:
+    """Whether the user may change this round (a street officer sees the city's round but may not manage it)."""
+    return Round.objects.visible_to(user, "manage").filter(pk=round_.pk).exists()
+
+
+# --- the command overview --------------------------------------------------------------------------------------
+
+
+def overview_alerts(*, user, root):
+    """A positive or invalid pool whose members are not all re-checked yet, under the overview's node."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from fangkong.core.alerts import Alert
+
+    open_recalls = recall_list(user=user, open_only=True).filter(subtree_q("unit__path", root.path))
+    positive = open_recalls.filter(reason=Result.POSITIVE).count()
+    if not positive:
+        return []
+    text = ngettext("%(count)d positive pool: its members are being re-checked at home.",
+                    "%(count)d positive pools: their members are being re-checked at home.", positive)
+    return [Alert("testing.open_recalls", text % {"count": positive}, reverse("testing:index"), positive)]
+
+
+# --- field pages: samplers, labs, the public page ----------------------------------------------------------
+
+
+def sampling_points_for(*, user, limit: int = 300) -> list[SamplingPoint]:
+    """Active points where the user may sample, in tree order."""
+    return list(SamplingPoint.objects.visible_to(user, "sample").filter(active=True).select_related("unit")
+                .order_by("unit__path", "name")[:limit])
+
+
+def rounds_at_point(*, user, point: SamplingPoint) -> list[Round]:
+    """Running rounds visible to the user, those covering the point's node first (the page's default choice)."""
+    rounds = list(rounds_running(user=user).prefetch_related("nodes"))
+
+    def covers(round_: Round) -> bool:
+        return any(is_within(point.unit.path, n.path) or is_within(n.path, point.unit.path) for n in round_.nodes.all())
+
+    return sorted(rounds, key=lambda r: not covers(r))
+
+
+def tube_sample_get(*, tube: Tube, sample_id: int) -> Sample:
+    """A sample of this tube (the tube was read through the user's scope), else 404."""
+    try:
+        return tube.samples.get(pk=sample_id)
+    except Sample.DoesNotExist:
+        raise Http404 from None
+
+
+def handover_tubes(*, handover: Handover) -> QuerySet:
+    return handover.tubes.select_related("point").order_by("code")
+
+
+def handover_missing(*, handover: Handover) -> QuerySet:
+    """Tubes of a received batch that never arrived at the lab (none while the batch is on its way)."""
+    if handover.status == Handover.Status.SENT:
+        return Tube.objects.none()
+    return handover.tubes.filter(received_at__isnull=True).select_related("point").order_by("code")
+
+
+def lab_alerts(*, user, limit: int = 50) -> list[Tube]:
+    """The latest positive and invalid tubes the user may see (for a lab user: its labs' own)."""
+    return list(Tube.objects.visible_to(user).filter(result__in=[Result.POSITIVE, Result.INVALID])
+                .select_related("round", "point", "lab").order_by("-result_recorded_at", "-pk")[:limit])
+
+
+def public_point_areas() -> list[Unit]:
+    """Streets and communities that have at least one active sampling point, in tree order: the public filter."""
+    paths = set(SamplingPoint.objects.filter(active=True).values_list("unit__path", flat=True)[:5000])
+    ids = {i for path in paths for i in path_ids(path)}
+    return list(Unit.objects.filter(pk__in=ids, level__in=[Level.STREET, Level.COMMUNITY]).order_by("path"))
+
+
+def public_area_get(*, area_id: int | None) -> Unit | None:
+    """The street or community the public page filters on, or None (an unknown id filters nothing)."""
+    if area_id is None:
+        return None
+    return Unit.objects.filter(pk=area_id, level__in=[Level.STREET, Level.COMMUNITY]).first()

@@ -377,11 +377,24 @@ def tube_open(*, round_: Round, point: SamplingPoint, code: str, actor, capacity
     return tube
 
 
+_ID_IN_SCAN = re.compile(r"(?<![0-9])([1-9][0-9]{16}[0-9Xx])(?![0-9])")
+
+
+def scanned_document(value: str, id_type: str = "resident") -> str:
+    """What a scanner typed: an ID number, or a QR code's text (a health-code URL or JSON) holding one."""
+    value = (value or "").strip()
+    if id_type == "resident" and len(value) > 18:
+        found = _ID_IN_SCAN.search(value)
+        if found:
+            return found.group(1).upper()
+    return value
+
+
 def _clean_document(id_type: str, id_number: str):
     from fangkong.people.identity import validate_document
 
     try:
-        return validate_document(id_type or "resident", id_number)
+        return validate_document(id_type or "resident", scanned_document(id_number, id_type or "resident"))
     except ValidationError as exc:
         raise ValidationError({"id_number": exc.messages}) from None
 
@@ -466,7 +479,7 @@ def sample_remove(*, sample: Sample, actor) -> Tube:
 
 
 @transaction.atomic
-def tube_close(*, tube: Tube, actor) -> Tube:
+def tube_close(*, tube: Tube, actor, at: datetime.datetime | None = None) -> Tube:
     """Close a tube by hand before it is full (the queue ended, a family of three)."""
     tube = _locked_tube(tube)
     _ensure_may_sample(actor, tube.unit)
@@ -475,7 +488,7 @@ def tube_close(*, tube: Tube, actor) -> Tube:
     if tube.size == 0:
         raise ValidationError({"tube": _("Tube %(code)s is empty; scan at least one person or set it aside.")
                                % {"code": tube.code}})
-    tube.status, tube.closed_at = Tube.Status.CLOSED, timezone.now()
+    tube.status, tube.closed_at = Tube.Status.CLOSED, at or timezone.now()
     tube.save(update_fields=["status", "closed_at"])
     return tube
 
@@ -496,7 +509,8 @@ def _clean_codes(codes) -> list[str]:
 
 
 @transaction.atomic
-def handover_send(*, lab: Lab, codes, declared_count: int, actor, point: SamplingPoint | None = None) -> Handover:
+def handover_send(*, lab: Lab, codes, declared_count: int, actor, point: SamplingPoint | None = None,
+                  at: datetime.datetime | None = None) -> Handover:
     """Closed tubes handed to a lab in one batch; the count the courier signs for must match the scans."""
     codes = _clean_codes(codes)
     if not codes:
@@ -504,15 +518,18 @@ def handover_send(*, lab: Lab, codes, declared_count: int, actor, point: Samplin
     if declared_count != len(codes):
         raise ValidationError({"declared_count": _("You counted %(declared)d tubes but scanned %(scanned)d.")
                                % {"declared": declared_count, "scanned": len(codes)}})
-    tubes = {t.code: t for t in Tube.objects.select_for_update(of=("self",)).select_related("unit")
+    # A tube outside the actor's scope reads as unknown: the message never tells whether a code exists elsewhere.
+    candidates = Tube.objects.visible_to(actor, "sample") if actor is not None else Tube.objects.all()
+    tubes = {t.code: t for t in candidates.select_for_update(of=("self",)).select_related("unit")
              .filter(code__in=codes)}
     errors = []
     unknown = [c for c in codes if c not in tubes]
     if unknown:
         errors.append(_("Unknown tubes: %(codes)s.") % {"codes": ", ".join(unknown[:20])})
     for tube in tubes.values():
-        _ensure_may_sample(actor, tube.unit)
-        if tube.status == Tube.Status.OPEN:
+        if point is not None and tube.point_id != point.pk:
+            errors.append(_("Tube %(code)s was sampled at another point.") % {"code": tube.code})
+        elif tube.status == Tube.Status.OPEN:
             errors.append(_("Tube %(code)s is still open; close it first.") % {"code": tube.code})
         elif tube.handover_id or tube.status != Tube.Status.CLOSED:
             errors.append(_("Tube %(code)s was already handed over.") % {"code": tube.code})
@@ -520,7 +537,7 @@ def handover_send(*, lab: Lab, codes, declared_count: int, actor, point: Samplin
         raise ValidationError({"codes": errors})
     unit = point.unit if point is not None else next(iter(tubes.values())).unit
     handover = Handover.objects.create(lab=lab, point=point, unit=unit, declared_count=declared_count,
-                                       sent_at=timezone.now(), sent_by=_user(actor))
+                                       sent_at=at or timezone.now(), sent_by=_user(actor))
     Tube.objects.filter(pk__in=[t.pk for t in tubes.values()]).update(handover=handover, lab=lab,
                                                                        status=Tube.Status.SENT)
     return handover
@@ -535,7 +552,7 @@ def ensure_lab_staff(actor, lab: Lab | None) -> None:
 
 
 @transaction.atomic
-def handover_receive(*, handover: Handover, codes, actor) -> Handover:
+def handover_receive(*, handover: Handover, codes, actor, at: datetime.datetime | None = None) -> Handover:
     """The lab scans what arrived. Tubes of the batch not scanned are flagged at once, with a task to find them."""
     from fangkong.tasks.services import TaskSpec, task_create_many
 
@@ -550,7 +567,7 @@ def handover_receive(*, handover: Handover, codes, actor) -> Handover:
         raise ValidationError({"codes": _("Scan the tubes that arrived.")})
     tubes = list(handover.tubes.select_related("unit"))
     expected = {t.code for t in tubes}
-    now = timezone.now()
+    now = at or timezone.now()
     arrived = [t.pk for t in tubes if t.code in scanned]
     Tube.objects.filter(pk__in=arrived).update(status=Tube.Status.RECEIVED, received_at=now)
     missing = [t for t in tubes if t.code not in scanned]
@@ -817,3 +834,40 @@ def _recheck_resulted(tube: Tube) -> None:
     recall = member.recall
     if not recall.members.exclude(outcome__in=[RecallMember.Outcome.NEGATIVE, RecallMember.Outcome.POSITIVE]).exists():
         Recall.objects.filter(pk=recall.pk).update(closed_at=now)
+
+
+# --- HQ and officer pages ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def round_unsampled_tasks(*, round_: Round, node: Unit, actor) -> int:
+    """应检尽检 sweep: one round_unsampled task per building under `node` that still has target people not
+    sampled, owned through the responsibility map (the grid worker), never one per person. Running it again opens
+    no duplicate while a building's task is open; a building whose task was closed with people still unsampled gets
+    a new one. Returns how many tasks were opened now."""
+    from fangkong.tasks.services import TaskSpec, task_create_many
+    from fangkong.testing.selectors import unsampled_by_building
+
+    ensure_capability(actor, "testing.manage")
+    ensure_unit_in_scope(actor, node, app_label="testing", action="manage")
+    from fangkong.tasks.models import Task
+
+    counts = unsampled_by_building(round_=round_, node=node)
+    buildings = Unit.objects.in_bulk([unit_id for unit_id, _n in counts])
+    earlier: dict[int, list[bool]] = {}
+    for unit_id, status in Task.objects.filter(dedupe_key__startswith=f"unsampled:{round_.pk}:").values_list(
+            "unit_id", "status"):
+        earlier.setdefault(unit_id, []).append(status in ("open", "accepted"))
+    counts = [(unit_id, n) for unit_id, n in counts if not any(earlier.get(unit_id, []))]
+    specs = [TaskSpec(unit=buildings[unit_id],
+                      title=_("%(building)s: %(count)d not yet sampled in %(round)s")
+                      % {"building": buildings[unit_id].name, "count": n, "round": round_.name},
+                      detail=_("%(count)d target people of %(building)s have no sample in round %(round)s (%(code)s).")
+                      % {"count": n, "building": buildings[unit_id].name, "round": round_.name, "code": round_.code},
+                      subject_type="testing.round", subject_id=round_.pk,
+                      dedupe_key=f"unsampled:{round_.pk}:{unit_id}:{len(earlier.get(unit_id, [])) + 1}")
+             for unit_id, n in counts if unit_id in buildings]
+    if not specs:
+        return 0
+    _tasks, created = task_create_many(kind="round_unsampled", specs=specs, actor=actor)
+    return created

@@ -21,9 +21,19 @@ from fangkong.territory.models import Level, Responsibility, Unit
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """One tiny city for the whole module (building it is the slow part); wiped afterwards."""
+    from fangkong.protocols.models import RuleSet, RuleSetVersion
+    from fangkong.protocols.presets import install_presets
+
     with django_db_blocker.unblock():
+        # A live-server test run earlier in this worker empties the database, presets included.
+        if not RuleSet.objects.exists():
+            install_presets(RuleSet, RuleSetVersion)
         out = StringIO()
-        call_command("demo", "--size", "tiny", "--no-serve", stdout=out)
+        try:
+            call_command("demo", "--size", "tiny", "--no-serve", stdout=out)
+        except BaseException:
+            wipe_demo()
+            raise
         build = DemoBuild.objects.get()
         yield SimpleNamespace(output=out.getvalue(), city=build.city, counts=demo_counts(build.city))
         wipe_demo()

@@ -103,3 +103,47 @@ def send_and_result(tube, lab, result="negative", **ct):
     tube.refresh_from_db()
     tube, _changed = services.tube_result_record(tube=tube, result=result, actor=None, lab=lab, **ct)
     return tube
+
+
+# --- HQ and officer pages --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def street_officer_a(city):
+    """An officer of 东街道 (district A's street)."""
+    return make_user("street_officer_a", Role.OFFICER, city.a.street)
+
+
+@pytest.fixture
+def city_round(city, residents_a, resident_b):
+    """A round over the whole city: district A's twelve and district B's one."""
+    now = timezone.now()
+    return services.round_create(code="R-CITY-1", name="全市第一轮全员核酸", nodes=[city.city],
+                                 starts_at=now - datetime.timedelta(hours=1), ends_at=now + datetime.timedelta(days=1),
+                                 pool_size=10, actor=None)
+
+
+@pytest.fixture
+def positive_tube_a(round_a, point_a, residents_a, lab):
+    """Tube T0000010 of round_a: 101's ten residents, positive."""
+    tube = fill_tube(round_a, point_a, "T0000010", residents_a[:10])
+    return send_and_result(tube, lab, result="positive", ct_orf1ab="28.5", ct_n="30.1")
+
+
+# --- field pages ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def other_lab_staff(other_lab, city):
+    """A lab user of the other lab: none of LAB1's batches or tubes are theirs."""
+    user = make_user("lab2", Role.LAB, city.city)
+    LabStaff.objects.create(lab=other_lab, user=user)
+    return user
+
+
+def sent_batch(tubes, lab, actor=None):
+    """Close these tubes if needed and hand them to `lab` in one batch."""
+    for tube in tubes:
+        if tube.status == tube.Status.OPEN:
+            services.tube_close(tube=tube, actor=actor)
+    return services.handover_send(lab=lab, codes=[t.code for t in tubes], declared_count=len(tubes), actor=actor)

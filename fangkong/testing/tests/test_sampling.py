@@ -110,3 +110,10 @@ def test_a_sampler_cannot_sample_at_a_point_outside_their_scope(round_a, point_b
     with pytest.raises(PermissionDenied):
         services.tube_open(round_=round_a, point=point_b, code="T0000007", actor=sampler_a)
     assert not Tube.objects.exists()
+
+
+def test_a_health_code_qr_holding_the_id_is_read_as_the_id(round_a, point_a, residents_a, sampler_a):
+    tube = services.tube_open(round_=round_a, point=point_a, code="T0000008", actor=sampler_a)
+    qr = f'{{"name":"居民1","idCard":"{residents_a[0].id_number}","t":1700000000}}'
+    sample = services.sample_add(tube=tube, id_number=qr, actor=sampler_a)
+    assert sample.person == residents_a[0]
