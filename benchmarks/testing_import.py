@@ -175,7 +175,7 @@ def schema_floor(round_id: int) -> tuple[float, int]:
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE TABLE bench_sample_floor (LIKE {table} INCLUDING ALL)")
             for f in Sample._meta.concrete_fields:
-                if f.is_relation:
+                if f.is_relation and f.db_constraint:
                     cursor.execute(f"ALTER TABLE bench_sample_floor ADD FOREIGN KEY ({f.column}) REFERENCES "
                                    f"{f.related_model._meta.db_table} (id) DEFERRABLE INITIALLY DEFERRED")
             data = io.BytesIO()

@@ -209,4 +209,6 @@ OPS_WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("FANGKONG_WORKER_HEARTBEAT_MAX
 OPS_RETRY_BASE_SECONDS = 30
 # PIPL: days after release from every measure before `fangkong retention --apply` anonymises a person.
 WORKFORCE_MAX_SHIFT_HOURS = int(os.environ.get("FANGKONG_MAX_SHIFT_HOURS", "12"))  # 劳逸结合
+# 应检尽检: a running round this many hours old gives every building with people still unsampled a task.
+TESTING_SWEEP_AFTER_HOURS = float(os.environ.get("FANGKONG_TESTING_SWEEP_AFTER_HOURS", "4"))
 PEOPLE_RETENTION_DAYS = int(os.environ.get("FANGKONG_RETENTION_DAYS", "180"))

@@ -12,7 +12,7 @@ from fangkong.accounts.scope import ensure_capability, ensure_unit_in_scope
 from fangkong.accounts.services import access_log_record
 from fangkong.audit.services import audit_record, diff
 from fangkong.core.masking import mask_address, mask_id_number, mask_phone
-from fangkong.people.identity import normalize_phone, validate_document
+from fangkong.people.identity import document_for_form, phone_for_form
 from fangkong.people.merge_hooks import repoint_all
 from fangkong.people.models import Household, IdType, ManagementStatus, Person, PersonTag, Sex, StatusChange, Tag
 from fangkong.people.search import name_keys, reversed_key
@@ -65,20 +65,6 @@ def _clean_name(name: str) -> str:
     if len(name) > 50:
         raise ValidationError({"name": _("A name has at most 50 characters.")})
     return name
-
-
-def _clean_identity(id_type: str, id_number: str):
-    try:
-        return validate_document(id_type, id_number)
-    except ValidationError as exc:
-        raise ValidationError({"id_number": exc.messages}) from None
-
-
-def _clean_phone(phone: str) -> str:
-    try:
-        return normalize_phone(phone)
-    except ValidationError as exc:
-        raise ValidationError({"phone": exc.messages}) from None
 
 
 def _clean_tags(tags) -> set[str]:
@@ -201,7 +187,7 @@ def person_create(*, name: str, id_type: str = IdType.RESIDENT, id_number: str, 
     if unit is None:
         raise ValidationError({"household": _("Choose the person's household or building.")})
     ensure_unit_in_scope(actor, unit, app_label="people")
-    identity = _clean_identity(id_type, id_number)
+    identity = document_for_form(id_type, id_number)
     if not allow_duplicate:
         _ensure_not_on_file(id_type=identity.id_type, id_number=identity.number, actor=actor)
     now = timezone.now()
@@ -211,7 +197,7 @@ def person_create(*, name: str, id_type: str = IdType.RESIDENT, id_number: str, 
         id_number=identity.number,
         birth_date=identity.birth_date or birth_date,
         sex=identity.sex if identity.sex != Sex.UNKNOWN else (sex or Sex.UNKNOWN),
-        phone=_clean_phone(phone),
+        phone=phone_for_form(phone),
         household=household,
         unit=unit,
         address=(address or "").strip()[:200] or (household.address if household else ""),
@@ -251,7 +237,7 @@ def person_update(*, person: Person, actor, name=_UNSET, id_type=_UNSET, id_numb
     if name is not _UNSET:
         person.name = _clean_name(name)
     if id_type is not _UNSET or id_number is not _UNSET:
-        identity = _clean_identity(person.id_type if id_type is _UNSET else id_type,
+        identity = document_for_form(person.id_type if id_type is _UNSET else id_type,
                                    person.id_number if id_number is _UNSET else id_number)
         if (identity.id_type, identity.number) != (person.id_type, person.id_number):
             _ensure_not_on_file(id_type=identity.id_type, id_number=identity.number, actor=actor,
@@ -264,7 +250,7 @@ def person_update(*, person: Person, actor, name=_UNSET, id_type=_UNSET, id_numb
     if sex is not _UNSET and person.id_type != IdType.RESIDENT:
         person.sex = sex or Sex.UNKNOWN
     if phone is not _UNSET:
-        person.phone = _clean_phone(phone)
+        person.phone = phone_for_form(phone)
     if address is not _UNSET:
         person.address = (address or "").strip()[:200]
     if household is not _UNSET and (household.pk if household else None) != person.household_id:

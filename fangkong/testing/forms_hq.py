@@ -14,7 +14,7 @@ def _unit_label(unit) -> str:
 
 class RoundForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40, widget=forms.TextInput(attrs={"placeholder": "R-2022-01"}))
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Title"), max_length=100)
     nodes = forms.TypedMultipleChoiceField(label=_("Covered nodes"), coerce=int,
                                            help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
                                            widget=forms.SelectMultiple(attrs={"size": 10}))
@@ -54,7 +54,7 @@ class ReasonForm(forms.Form):
 
 class PointForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Title"), max_length=100)
     unit = forms.TypedChoiceField(label=_("Jurisdiction node"), coerce=int)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     opens_at = forms.TimeField(label=_("Opens at"), widget=_TIME)
@@ -69,7 +69,7 @@ class PointForm(forms.Form):
 
 class LabForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Title"), max_length=100)
     unit = forms.TypedChoiceField(label=_("Jurisdiction node"), coerce=int)
 
     def __init__(self, *args, units=(), **kwargs):

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.imports import ImportReport, read_table
 from fangkong.core.masking import mask_id_number
+from fangkong.people.identity import resident_id_ok
 from fangkong.territory.models import Unit
 from fangkong.testing import services
 from fangkong.testing.models import Lab, LabStaff, Result, Round, RoundExtra, Sample, SamplingPoint, Tube
@@ -131,27 +132,6 @@ def parse_time(text: str, tz) -> datetime.datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value
-
-
-def resident_id_ok(value: str, today: datetime.date) -> bool:
-    """True when `value` is, exactly as written, an 18-character resident ID that people.identity.validate_document
-    accepts: the same checks (format, ISO 7064 check digit, a real birth date not in the future nor before 1880,
-    a known area code) without its per-call cost, which dominated an import of a million rows. Anything else —
-    spaces, dashes, lower-case x, any error — goes to validate_document itself, for its message.
-    test_imports checks that both agree."""
-    from stdnum.cn.ric import calc_check_digit
-
-    from fangkong.people.identity import _known_area
-
-    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        return False
-    if value[17] != calc_check_digit(value):
-        return False
-    try:
-        birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return birth.year >= 1880 and birth <= today and _known_area(value[:6])
 
 
 def _analyze(*models) -> None:
@@ -728,7 +708,7 @@ def _results_check(parsed: list[dict], report: TestingImportReport) -> tuple[lis
             report.reject(line, _("tube_code: tube %(code)s is still being filled; it cannot have a result yet.")
                           % {"code": code})
             continue
-        if item["tested_at"] is not None and item["tested_at"] < tube["opened_at"]:
+        if item["tested_at"] is not None and item["tested_at"] < services.minute_of(tube["opened_at"]):
             report.reject(line, _("tested_at: %(at)s is before tube %(code)s was sampled.")
                           % {"at": _local(item["tested_at"]), "code": code})
             continue

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.accounts.scope import ScopedQuerySet, may_act
 from fangkong.core.paths import PathField, path_ids, subtree_q
@@ -64,9 +65,9 @@ class Round(models.Model):
     """区域核酸检测: a round over some nodes and a time window."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        RUNNING = "running", _("Running")
-        CLOSED = "closed", _("Closed")
+        PLANNED = "planned", pgettext_lazy("testing round", "Planned")
+        RUNNING = "running", pgettext_lazy("testing round", "Running")
+        CLOSED = "closed", pgettext_lazy("testing round", "Closed")
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -219,16 +220,19 @@ class Tube(models.Model):
         RECHECK = "recheck", _("Single-tube re-check")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("tube", "Open")
         CLOSED = "closed", _("Sealed")
         SENT = "sent", _("Sent to the lab")
         RECEIVED = "received", _("Received by the lab")
         RESULTED = "resulted", _("Result in")
 
     code = models.CharField(_("tube code"), max_length=40, unique=True)
-    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes")
+    # Indexed by the (round, …) indexes below; every FK index a bulk import maintains costs it time.
+    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes",
+                              db_index=False)
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.ROUND)
-    point = models.ForeignKey(SamplingPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes")
+    point = models.ForeignKey(SamplingPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes",
+                              db_index=False)
     # The point's node, or the person's for a re-check at the door: scope.
     unit = models.ForeignKey("territory.Unit", on_delete=models.PROTECT, related_name="+")
     capacity = models.PositiveSmallIntegerField(_("pool size"), choices=PoolSize.choices)
@@ -236,10 +240,10 @@ class Tube(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(_("opened at"))
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+                                  related_name="+", db_index=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     handover = models.ForeignKey(Handover, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes")
-    lab = models.ForeignKey(Lab, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes")
+    lab = models.ForeignKey(Lab, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes", db_index=False)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     ct_orf1ab = models.DecimalField("Ct ORF1ab", max_digits=4, decimal_places=1, null=True, blank=True)
@@ -271,11 +275,17 @@ class Tube(models.Model):
 
 
 class Sample(models.Model):
-    """One person's swab in a tube, as scanned: the document is kept even for someone not on file."""
+    """One person's swab in a tube, as scanned: the document is kept even for someone not on file.
+
+    The biggest table (ten million rows a city round): only the tube and the person are checked by the database at
+    every insert; round (the tube's), unit, cell and recorder are set by the services from rows they just read, and
+    their deletes are still refused or cascaded by the ORM (on_delete). Each check the database skips is a lookup
+    per row at commit — 30× a bare COPY with them all, see benchmarks/README.md."""
 
     tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="samples")
     # None for a re-check: outside any round, so it never collides with the person's round sample.
-    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="samples")
+    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="samples",
+                              db_index=False, db_constraint=False)
     person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")
     id_type = models.CharField(max_length=10)
@@ -283,12 +293,13 @@ class Sample(models.Model):
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Where the person lives (their household's building), or the point's node when not on file: scope.
-    unit = models.ForeignKey("territory.Unit", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("territory.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     # The coverage cell this sample counted for; None when the person is not in the round's target.
-    cell = models.ForeignKey("territory.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cell = models.ForeignKey("territory.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_index=False, db_constraint=False)
     sampled_at = models.DateTimeField(_("sampled at"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+", db_index=False, db_constraint=False)
 
     objects = LabScopedQuerySet.as_manager()
     scope_path_lookup = "unit__path"
@@ -300,7 +311,7 @@ class Sample(models.Model):
             models.UniqueConstraint(fields=["round", "id_type", "id_number"], condition=Q(round__isnull=False),
                                     name="testing_one_sample_per_round"),
         ]
-        indexes = [models.Index(fields=["round", "person"]), models.Index(fields=["id_number"])]
+        indexes = [models.Index(fields=["round", "person"])]
 
     def __str__(self):
         return f"{self.tube_id}: {self.name}"

@@ -18,6 +18,7 @@ from fangkong.accounts.scope import ensure_capability, ensure_unit_in_scope
 from fangkong.audit.services import audit_record
 from fangkong.core.masking import mask_id_number
 from fangkong.core.paths import is_within
+from fangkong.people.identity import phone_for_form
 from fangkong.territory.models import Level, Unit
 from fangkong.testing.models import (
     Coverage,
@@ -391,21 +392,9 @@ def scanned_document(value: str, id_type: str = "resident") -> str:
 
 
 def _clean_document(id_type: str, id_number: str):
-    from fangkong.people.identity import validate_document
+    from fangkong.people.identity import document_for_form
 
-    try:
-        return validate_document(id_type or "resident", scanned_document(id_number, id_type or "resident"))
-    except ValidationError as exc:
-        raise ValidationError({"id_number": exc.messages}) from None
-
-
-def _clean_phone(phone: str) -> str:
-    from fangkong.people.identity import normalize_phone
-
-    try:
-        return normalize_phone(phone)
-    except ValidationError as exc:
-        raise ValidationError({"phone": exc.messages}) from None
+    return document_for_form(id_type or "resident", scanned_document(id_number, id_type or "resident"))
 
 
 @transaction.atomic
@@ -437,7 +426,7 @@ def sample_add(*, tube: Tube, id_number: str, actor, id_type: str = "resident", 
     name = " ".join((name or "").split())[:50] or (person.name if person else "")
     if not name:
         raise ValidationError({"name": _("This ID is not on file: type the person's name.")})
-    phone = _clean_phone(phone) or (person.phone if person else "")
+    phone = phone_for_form(phone) or (person.phone if person else "")
     now = timezone.now()
     cell = _target_cell(tube.round, person) if tube.round_id else None
     try:
@@ -590,6 +579,11 @@ def handover_receive(*, handover: Handover, codes, actor, at: datetime.datetime 
 # --- results -------------------------------------------------------------------------------------------------
 
 
+def minute_of(value: datetime.datetime) -> datetime.datetime:
+    """Labs write times to the minute: a test at 17:06 of a tube opened at 17:06:30 is not before it."""
+    return value.replace(second=0, microsecond=0)
+
+
 def clean_result(value: str) -> str:
     aliases = {"negative": Result.NEGATIVE, "阴性": Result.NEGATIVE, "陰性": Result.NEGATIVE, "neg": Result.NEGATIVE,
                "-": Result.NEGATIVE, "positive": Result.POSITIVE, "阳性": Result.POSITIVE, "陽性": Result.POSITIVE,
@@ -641,7 +635,7 @@ def tube_result_record(*, tube: Tube, result: str, actor, ct_orf1ab=None, ct_n=N
     if tube.status == Tube.Status.OPEN or tube.size == 0:
         raise ValidationError({"tube_code": _("Tube %(code)s is still being filled; it cannot have a result yet.")
                                % {"code": tube.code}})
-    if tested_at < tube.opened_at:
+    if tested_at < minute_of(tube.opened_at):
         raise ValidationError({"tested_at": _("The test time %(at)s is before tube %(code)s was sampled.")
                                % {"at": _local(tested_at), "code": tube.code}})
     if tube.result:

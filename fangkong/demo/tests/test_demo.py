@@ -1,5 +1,4 @@
 from io import StringIO
-from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,34 +8,13 @@ from stdnum.cn import ric
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.core.paths import path_ids, subtree_q
-from fangkong.demo.city import PASSWORDS, demo_counts, wipe_demo
+from fangkong.demo.city import PASSWORDS, demo_counts
 from fangkong.demo.models import DemoBuild
 from fangkong.people.identity import validate_resident_id
 from fangkong.people.models import Household, Person, PersonTag, Tag
 from fangkong.people.search import name_keys, reversed_key
 from fangkong.tasks.models import Task
 from fangkong.territory.models import Level, Responsibility, Unit
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """One tiny city for the whole module (building it is the slow part); wiped afterwards."""
-    from fangkong.protocols.models import RuleSet, RuleSetVersion
-    from fangkong.protocols.presets import install_presets
-
-    with django_db_blocker.unblock():
-        # A live-server test run earlier in this worker empties the database, presets included.
-        if not RuleSet.objects.exists():
-            install_presets(RuleSet, RuleSetVersion)
-        out = StringIO()
-        try:
-            call_command("demo", "--size", "tiny", "--no-serve", stdout=out)
-        except BaseException:
-            wipe_demo()
-            raise
-        build = DemoBuild.objects.get()
-        yield SimpleNamespace(output=out.getvalue(), city=build.city, counts=demo_counts(build.city))
-        wipe_demo()
 
 
 def _units(demo, level):

@@ -1,38 +1,15 @@
 """The demo's mass-testing morning: today's round over one district, sampled in part, one positive tube recalled."""
 
 from io import StringIO
-from types import SimpleNamespace
 
-import pytest
 from django.core.management import call_command
 
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.core.paths import path_ids
-from fangkong.demo.city import wipe_demo
-from fangkong.demo.models import DemoBuild
 from fangkong.demo.testing_round import ROUND_NAME, SAMPLER_USERNAME
 from fangkong.territory.models import Level, Responsibility, Unit
 from fangkong.testing.models import Coverage, LabStaff, RecallMember, Round, Sample, SamplingPoint, Tube
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    from fangkong.protocols.models import RuleSet, RuleSetVersion
-    from fangkong.protocols.presets import install_presets
-
-    with django_db_blocker.unblock():
-        # A live-server test run earlier in this worker empties the database, presets included.
-        if not RuleSet.objects.exists():
-            install_presets(RuleSet, RuleSetVersion)
-        out = StringIO()
-        try:
-            call_command("demo", "--size", "tiny", "--no-serve", stdout=out)
-        except BaseException:
-            wipe_demo()
-            raise
-        yield SimpleNamespace(output=out.getvalue(), city=DemoBuild.objects.get().city)
-        wipe_demo()
 
 
 def _round():

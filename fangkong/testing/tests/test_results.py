@@ -209,3 +209,22 @@ def test_a_building_whose_sweep_task_closed_with_people_unsampled_gets_a_new_one
     assert services.round_unsampled_tasks(round_=round_a, node=city.a.district, actor=officer_a) == 1
     assert services.round_unsampled_tasks(round_=round_a, node=city.a.district, actor=officer_a) == 0
     assert Task.objects.filter(kind="round_unsampled", status="open").count() == 1
+
+
+def test_a_result_timed_to_the_minute_of_sampling_is_accepted(round_a, point_a, lab, residents_a):
+    import datetime
+
+    from fangkong.testing.services import minute_of
+
+    tube = fill_tube(round_a, point_a, "T600001", residents_a[:10])
+    services.handover_send(lab=lab, codes=[tube.code], declared_count=1, actor=None)
+    same_minute = tube.opened_at.replace(second=0, microsecond=0)
+    _tube, changed = services.tube_result_record(tube=tube, result="negative", actor=None, lab=lab,
+                                                 tested_at=same_minute)
+    assert changed
+    earlier = fill_tube(round_a, point_a, "T600002", residents_a[10:12])
+    services.tube_close(tube=earlier, actor=None)
+    with pytest.raises(ValidationError) as exc:
+        services.tube_result_record(tube=earlier, result="negative", actor=None, lab=lab,
+                                    tested_at=minute_of(earlier.opened_at) - datetime.timedelta(minutes=1))
+    assert "before tube T600002 was sampled" in str(exc.value)
