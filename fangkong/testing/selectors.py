@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from fangkong.accounts.scope import get_visible_or_404
-from fangkong.core.paths import SEPARATOR, is_within, path_ids, subtree_q
+from fangkong.core.paths import is_within, path_ids, subtree_q
 from fangkong.territory.models import Level, Responsibility, Unit
 from fangkong.testing.models import (
     Coverage,
@@ -24,6 +24,7 @@ from fangkong.testing.models import (
     Sample,
     SamplingPoint,
     Tube,
+    ancestor_paths,
 )
 
 # --- rounds ----------------------------------------------------------------------------------------------------
@@ -397,7 +398,7 @@ def risk_criteria(area, now):
     last_case = (PositiveCase.objects.filter(subtree_q("unit__path", unit.path)).order_by("-sampled_at")
                  .values_list("sampled_at", flat=True).first())
     negative_round = None
-    covering = (Round.objects.filter(status=Round.Status.CLOSED, nodes__path__in=_ancestors_of(unit.path))
+    covering = (Round.objects.filter(status=Round.Status.CLOSED, nodes__path__in=ancestor_paths(unit.path))
                 .order_by("-ends_at").distinct())
     for round_ in covering[:10]:
         samples = Sample.objects.filter(round=round_).filter(subtree_q("unit__path", unit.path))
@@ -408,11 +409,6 @@ def risk_criteria(area, now):
         negative_round = timezone.localtime(round_.ends_at).date()
         break
     return {"last_infection_at": last_case, "negative_round_completed_on": negative_round}
-
-
-def _ancestors_of(path: str) -> list[str]:
-    ids = path_ids(path)
-    return [SEPARATOR + SEPARATOR.join(str(i) for i in ids[: n + 1]) + SEPARATOR for n in range(len(ids))]
 
 
 # --- HQ and officer pages --------------------------------------------------------------------------------------
@@ -463,12 +459,6 @@ def round_overview(*, user, rounds) -> dict[int, dict]:
 def recall_get(*, user, recall_id: int) -> Recall:
     return get_visible_or_404(Recall.objects.select_related("tube__point", "tube__lab", "round", "unit"),
                               user=user, pk=recall_id)
-
-
-def recall_member_counts(recalls) -> dict[int, int]:
-    ids = [r.pk for r in recalls]
-    return dict(RecallMember.objects.filter(recall_id__in=ids).values("recall_id").annotate(n=Count("pk"))
-                .values_list("recall_id", "n").order_by())
 
 
 def lab_list(*, user) -> QuerySet:

@@ -228,3 +228,13 @@ def test_a_result_timed_to_the_minute_of_sampling_is_accepted(round_a, point_a, 
         services.tube_result_record(tube=earlier, result="negative", actor=None, lab=lab,
                                     tested_at=minute_of(earlier.opened_at) - datetime.timedelta(minutes=1))
     assert "before tube T600002 was sampled" in str(exc.value)
+
+
+def test_the_hq_testing_page_lists_a_single_tube_positive_as_a_case(client, hq, round_a, point_a, lab, residents_a):
+    tube = services.tube_open(round_=round_a, point=point_a, code="T700001", capacity=1, actor=None)
+    services.sample_add(tube=tube, id_number=residents_a[0].id_number, actor=None)
+    tube.refresh_from_db()
+    send_and_result(tube, lab, "positive", ct_orf1ab="24.0", ct_n="25.5")
+    client.force_login(hq)
+    page = client.get("/testing/").content.decode()
+    assert 'data-tube="T700001"' in page and "24.0" in page and residents_a[0].name in page

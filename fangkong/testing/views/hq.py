@@ -46,14 +46,6 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _recalls_with_counts(recalls) -> list:
-    recalls = list(recalls)
-    counts = selectors.recall_member_counts(recalls)
-    for recall in recalls:
-        recall.member_count = counts.get(recall.pk, 0)
-    return recalls
-
-
 # --- rounds ----------------------------------------------------------------------------------------------------
 
 
@@ -66,7 +58,8 @@ def index(request):
         round_.overview = overview[round_.pk]
     return render(request, "testing/hq/index.html", {
         "rounds": rounds,
-        "recalls": _recalls_with_counts(selectors.recall_list(user=request.user, open_only=True)[:100]),
+        "recalls": selectors.recall_list_counted(user=request.user, open_only=True)[:100],
+        "cases": selectors.positive_cases(user=request.user)[:50],
         "can_manage": has_capability(request.user, "testing.manage"),
     })
 
@@ -125,7 +118,7 @@ def round_detail(request, round_id: int):
     context = {
         "round": round_,
         "nodes": list(round_.nodes.order_by("path")),
-        "recalls": _recalls_with_counts(selectors.recall_list(user=user, round_=round_)[:200]),
+        "recalls": selectors.recall_list_counted(user=user, round_=round_)[:200],
         "can_manage": has_capability(user, "testing.manage") and selectors.round_may_manage(user=user,
                                                                                            round_=round_),
         "can_report": has_capability(user, "testing.report"),
