@@ -15,9 +15,11 @@ def _unit_label(unit) -> str:
 class RoundForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40, widget=forms.TextInput(attrs={"placeholder": "R-2022-01"}))
     name = forms.CharField(label=_("Title"), max_length=100)
-    nodes = forms.TypedMultipleChoiceField(label=_("Covered nodes"), coerce=int,
+    nodes = forms.TypedMultipleChoiceField(label=_("Covered nodes"), coerce=int, required=False,
                                            help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
                                            widget=forms.SelectMultiple(attrs={"size": 10}))
+    node_codes = forms.CharField(label=_("Or node codes"), required=False, max_length=2000,
+                                 help_text=_("Codes of streets, communities or grids, separated by commas."))
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=_DATETIME, input_formats=_DATETIME_FORMATS)
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=_DATETIME, input_formats=_DATETIME_FORMATS)
     pool_size = forms.TypedChoiceField(label=_("Pool size"), coerce=int)

@@ -2,6 +2,7 @@
 
 import datetime
 import math
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -488,9 +489,26 @@ def lab_user_choices() -> QuerySet:
 
 
 def unit_choices(*, user, min_level: int = Level.CITY, max_level: int = Level.GRID, limit: int = 500) -> list[Unit]:
-    """Nodes inside the user's scope a round, a point or a lab may be attached to, in tree order."""
-    return list(Unit.objects.visible_to(user).filter(level__gte=min_level, level__lte=max_level)
-                .order_by("path")[:limit])
+    """Nodes inside the user's scope a round, a point or a lab may be attached to, in tree order: whole levels from
+    the top while they fit in `limit` (a city's HQ gets its districts and streets, not the first district's grids),
+    so that no district is cut off the list. Deeper nodes are chosen by code (`units_by_codes`)."""
+    nodes = Unit.objects.visible_to(user).filter(level__gte=min_level, level__lte=max_level)
+    counts = dict(nodes.values("level").annotate(n=Count("pk")).values_list("level", "n").order_by())
+    deepest, total = None, 0
+    for level in sorted(counts):
+        if total + counts[level] > limit:
+            break
+        deepest, total = level, total + counts[level]
+    if deepest is None:
+        return list(nodes.order_by("level", "path")[:limit])
+    return list(nodes.filter(level__lte=deepest).order_by("path"))
+
+
+def units_by_codes(*, user, codes: str, min_level: int = Level.DISTRICT) -> tuple[list[Unit], list[str]]:
+    """(nodes inside the user's scope with these codes, the codes not found there) from "141002001, 141002002"."""
+    wanted = [c for c in re.split(r"[\s,，;；]+", codes or "") if c]
+    found = {u.code: u for u in Unit.objects.visible_to(user).filter(code__in=wanted, level__gte=min_level)}
+    return [found[c] for c in wanted if c in found], [c for c in wanted if c not in found]
 
 
 # --- the person's page -----------------------------------------------------------------------------------------

@@ -146,3 +146,26 @@ def test_a_lab_user_sees_samples_and_recalls_only_of_tubes_sent_to_their_lab(rou
     theirs = fill_tube(round_a, point_a, "T5000013", residents_a[10:12])
     send_and_result(theirs, lab, "negative")
     assert Sample.objects.visible_to(lab_staff).count() == 2
+
+
+def test_node_choices_keep_whole_levels_so_no_district_is_cut_off(city, hq):
+    # given a limit smaller than the city's nodes down to the grid
+    choices = selectors.unit_choices(user=hq, min_level=2, limit=6)
+    # then both districts and both streets are offered, the deeper levels are left to typed codes
+    assert set(choices) == {city.a.district, city.b.district, city.a.street, city.b.street,
+                            city.a.community, city.b.community}
+    assert set(selectors.unit_choices(user=hq, min_level=2, limit=5)) == {
+        city.a.district, city.b.district, city.a.street, city.b.street}
+
+
+def test_a_round_over_typed_node_codes_refuses_codes_outside_the_scope(client, officer_a, city, residents_a):
+    client.force_login(officer_a)
+    form = {"code": "R-TYPED", "name": "按编码", "node_codes": f"{city.a.grid.code}, {city.b.grid.code}",
+            "starts_at": "2026-12-01T06:00", "ends_at": "2026-12-02T06:00", "pool_size": "10"}
+    response = client.post("/testing/rounds/new/", form)
+    assert response.status_code == 422 and city.b.grid.code in response.content.decode()
+    assert not Round.objects.exists()
+    form["node_codes"] = city.a.grid.code
+    response = client.post("/testing/rounds/new/", form)
+    assert response.status_code == 302
+    assert list(Round.objects.get().nodes.all()) == [city.a.grid]

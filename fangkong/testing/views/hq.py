@@ -84,9 +84,14 @@ def round_new(request):
         if form.is_valid():
             data = form.cleaned_data
             by_pk = {u.pk: u for u in units}
+            typed, unknown = selectors.units_by_codes(user=request.user, codes=data["node_codes"])
+            if unknown:
+                form.add_error("node_codes", _("Not a node of your jurisdiction: %(codes)s.")
+                               % {"codes": ", ".join(unknown[:20])})
+        if form.is_valid():
             try:
                 round_ = services.round_create(code=data["code"], name=data["name"],
-                                               nodes=[by_pk[pk] for pk in data["nodes"]],
+                                               nodes=[by_pk[pk] for pk in data["nodes"]] + typed,
                                                starts_at=data["starts_at"], ends_at=data["ends_at"],
                                                pool_size=data["pool_size"], actor=request.user)
             except ValidationError as exc:
