@@ -686,6 +686,12 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
                                  community=plan.streets[0].communities[0].unit, seed=seed)
     report.users += testing["users"]
     phase("mass testing: today's round, two points, a lab, one positive tube recalled", started)
+    if size == "large":
+        from fangkong.demo.testing_round import seed_round_samples_by_file
+
+        started = time.perf_counter()
+        seed_round_samples_by_file(log=log)
+        phase("mass testing: the first district's morning, by file", started)
     started = time.perf_counter()
     _analyze()
     phase("planner statistics (ANALYZE)", started)

@@ -197,3 +197,67 @@ def wipe_testing_round(*, units) -> None:
     Round.objects.filter(unit_id__in=units).delete()
     Lab.objects.filter(unit_id__in=units).delete()
     SamplingPoint.objects.filter(unit_id__in=units).delete()
+
+
+# People of the big city's first district sampled by file, the way a district's sampling system reports a morning.
+BULK_SHARE = 0.4
+BULK_CHUNK = 200_000
+BULK_TUBE_PREFIX = "FB"
+
+
+def seed_round_samples_by_file(*, share: float = BULK_SHARE, chunk: int = BULK_CHUNK, log=None) -> int:
+    """The large city's round gets a real morning's volume: `share` of the round's people (whole households, in
+    tubes of ten at the two points) through `testing.imports.samples_import`, the same code as a district's upload,
+    a file of `chunk` rows at a time. Returns the samples imported; a round that already had its morning gets none."""
+    import csv
+    import io
+
+    from fangkong.testing.imports import SAMPLE_COLUMNS, samples_import
+    from fangkong.testing.models import Round, Sample, Tube
+
+    log = log or (lambda _message: None)
+    round_ = Round.objects.filter(name=ROUND_NAME).order_by("-pk").first()
+    if round_ is None or Tube.objects.filter(round=round_, code__startswith=BULK_TUBE_PREFIX).exists():
+        return 0
+    district = round_.nodes.get()
+    already = set(Sample.objects.filter(round=round_).values_list("id_number", flat=True))
+    residents = (Person.objects.filter(subtree_q("unit__path", district.path), household__isnull=False,
+                                       merged_into__isnull=True)
+                 .order_by("household_id", "pk").values_list("id_number", "name", "phone"))
+    total_people = residents.count()
+    wanted = int(total_people * share)
+    now = timezone.now()
+    starts_at = round_.starts_at
+    span = max(60.0, (now - starts_at).total_seconds() - 1800)
+    imported, written, tube = 0, 0, 0
+    buffer, writer = io.StringIO(), None
+
+    def flush():
+        nonlocal imported, buffer, writer
+        if writer is None:
+            return
+        report = samples_import(source=buffer.getvalue().encode(), round_=round_, actor=None,
+                                filename="demo-morning.csv")
+        imported += report.created
+        log(f"  sampling records by file: {imported:,} of {wanted:,} imported, {len(report.errors)} rows rejected")
+        buffer, writer = io.StringIO(), None
+
+    for number, name, phone in residents.iterator(chunk_size=5000):
+        if written >= wanted:
+            break
+        if number in already:
+            continue
+        if writer is None:
+            writer = csv.writer(buffer)
+            writer.writerow(SAMPLE_COLUMNS)
+        if written % 10 == 0:
+            tube += 1
+        at = starts_at + timedelta(seconds=span * written / max(wanted, 1))
+        point = "FC-P002" if tube % 5 == 4 else "FC-P001"
+        sampled_at = timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+        writer.writerow([f"{BULK_TUBE_PREFIX}{tube:08d}", number, name, phone, sampled_at, point])
+        written += 1
+        if written % chunk == 0:
+            flush()
+    flush()
+    return imported
