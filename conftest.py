@@ -47,6 +47,14 @@ def _protocol_presets_for_db_tests(request):
         request.getfixturevalue("protocol_presets")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Pages cache what everyone sees alike (the public list of sampling points): no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def city(db, protocol_presets):
     return City()

@@ -516,3 +516,15 @@ def test_a_grid_worker_may_sample_at_a_point_of_their_community(client, city, ro
     assert response.status_code == 302
     response = client.post("/testing/sample/tubes/T0000077/", {"id_number": residents_a[0].id_number}, **HTMX)
     assert response.status_code == 200 and Sample.objects.get().recorded_by == grid_worker
+
+
+def test_the_public_list_is_served_from_cache_for_half_a_minute(client, point_a, sampler_a):
+    # given the public page seen once
+    first = _page(client.get("/testing/points/"))
+    assert point_a.name in first
+    # when the point is switched off, the list stays as it was for the cache's half minute
+    point_a.active = False
+    point_a.save(update_fields=["active"])
+    assert point_a.name in _page(client.get("/testing/points/"))
+    cache.clear()
+    assert point_a.name not in _page(client.get("/testing/points/"))

@@ -3,13 +3,14 @@ public page of sampling points. Thin: parse, call one service or selector, rende
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.cache import cache_page
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -317,16 +318,22 @@ def lab_results_upload(request):
 # --- the public page of sampling points ---------------------------------------------------------------------
 
 
-@cache_page(30)
+@cache_control(private=True, max_age=30)
 def public_points(request):
     """No sign-in: where to get sampled now, open points first, nearest first when the browser gave a location.
-    Read-only and the same for everyone asking the same question, so it is cached for half a minute."""
+    The same for everyone asking the same question, so the list (not the page, which carries each visitor's CSRF
+    token) is cached for half a minute, by area and by location rounded to about 100 m."""
     areas = selectors.public_point_areas()
     form = PublicPointsForm(request.GET or None, areas=areas)
     filters = form.filters()
     located = filters["latitude"] is not None
-    rows = selectors.public_points(latitude=filters["latitude"], longitude=filters["longitude"],
-                                   node=selectors.public_area_get(area_id=filters["area"]), limit=50)
+    where = f"{filters['latitude']:.3f}:{filters['longitude']:.3f}" if located else "-"
+    key = f"testing:public-points:{filters['area']}:{where}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = selectors.public_points(latitude=filters["latitude"], longitude=filters["longitude"],
+                                       node=selectors.public_area_get(area_id=filters["area"]), limit=50)
+        cache.set(key, rows, 30)
     return render(request, "testing/field/public_points.html", {
         "form": form, "rows": rows, "located": located, "now": timezone.now(),
     })
