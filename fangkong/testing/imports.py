@@ -373,9 +373,9 @@ def _samples_assign(parsed, round_: Round, report: TestingImportReport) -> dict[
     extras = set(RoundExtra.objects.filter(round=round_).values_list("person_id", flat=True))
     in_nodes = {unit_id for unit_id, path in unit_paths.items() if any(is_within(path, n) for n in node_paths)}
     targets = {key for key, person in persons.items() if person[1] in in_nodes or person[0] in extras}
-    cells: dict[int, int] = {}
-    for chunk in _chunks(sorted({persons[key][1] for key in targets})):
-        cells.update(services.cells_for_units(chunk))
+    target_units = {persons[key][1] for key in targets}
+    cell_of_path = services.cells_for_paths(unit_paths[unit_id] for unit_id in target_units)
+    cells = {unit_id: cell_of_path[unit_paths[unit_id]] for unit_id in target_units}
 
     states: dict[str, _TubeState] = {}
     in_file: dict[tuple, tuple[int, str]] = {}

@@ -302,14 +302,12 @@ def _recall_rows(samples: QuerySet, round_: Round):
 
 
 def _grid_names(paths: set[str]) -> dict[str, str]:
-    ids = {i for p in paths for i in path_ids(p)}
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=ids).only("pk", "name", "level")}
-    names = {}
-    for path in paths:
-        chain = [units[i] for i in path_ids(path) if i in units]
-        grid = next((u for u in reversed(chain) if u.level <= Level.GRID), None)
-        names[path] = grid.name if grid else ""
-    return names
+    """{unit path: the name of its coverage cell (the grid)}."""
+    from fangkong.testing.services import cells_for_paths
+
+    cells = cells_for_paths(paths)
+    names = dict(Unit.objects.filter(pk__in=set(cells.values())).values_list("pk", "name"))
+    return {path: names.get(cell, "") for path, cell in cells.items()}
 
 
 # --- turnaround ------------------------------------------------------------------------------------------------

@@ -72,23 +72,28 @@ def clean_code(value: str, *, field: str = "code", label: str = "") -> str:
 # --- coverage cells ------------------------------------------------------------------------------------------
 
 
-def cells_for_units(unit_ids) -> dict[int, int]:
-    """{unit id: its coverage cell} — the grid above it, or the deepest node above the buildings when the tree
-    has no grid there. Two queries whatever the number of units."""
+def cells_for_paths(paths) -> dict[str, int]:
+    """{unit path: its coverage cell} — the deepest node of the path at grid level or above: the grid, or the
+    deepest node above the buildings where the tree has no grid. One query per 2,000 ancestors."""
     from fangkong.core.paths import path_ids
 
-    units = dict(Unit.objects.filter(pk__in=set(unit_ids)).values_list("pk", "path"))
-    ancestors = {a for path in units.values() for a in path_ids(path)}
-    levels = dict(Unit.objects.filter(pk__in=ancestors).values_list("pk", "level"))
+    paths = set(paths)
+    ancestors = sorted({a for path in paths for a in path_ids(path)})
+    levels = {}
+    for start in range(0, len(ancestors), 2000):
+        levels.update(Unit.objects.filter(pk__in=ancestors[start:start + 2000]).values_list("pk", "level"))
     cells = {}
-    for unit_id, path in units.items():
+    for path in paths:
         chain = path_ids(path)
-        cell = None
-        for ancestor in chain:
-            if levels.get(ancestor, Level.BUILDING) <= Level.GRID:
-                cell = ancestor
-        cells[unit_id] = cell if cell is not None else chain[-1]
+        cells[path] = next((a for a in reversed(chain) if levels.get(a, Level.BUILDING) <= Level.GRID), chain[-1])
     return cells
+
+
+def cells_for_units(unit_ids) -> dict[int, int]:
+    """{unit id: its coverage cell} (cells_for_paths)."""
+    units = dict(Unit.objects.filter(pk__in=set(unit_ids)).values_list("pk", "path"))
+    cells = cells_for_paths(units.values())
+    return {unit_id: cells[path] for unit_id, path in units.items()}
 
 
 def _round_paths(round_: Round) -> list[str]:
