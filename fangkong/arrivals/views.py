@@ -29,6 +29,7 @@ from fangkong.arrivals.imports import IMPORT_INLINE_MAX_BYTES, coordination_list
 from fangkong.arrivals.models import Disposition, RiskLevel
 from fangkong.core.pagination import page_from_request
 from fangkong.territory.models import Level, Unit
+from fangkong.workforce.selectors import subject_on_duty
 
 
 @login_required
@@ -45,20 +46,13 @@ def index(request):
 # --- the checkpoint phone page -------------------------------------------------------------------------------
 
 
-def _on_duty(checkpoint):
-    from fangkong.workforce.selectors import on_duty, post_for
-
-    post = post_for(subject_type="arrivals.checkpoint", subject_id=checkpoint.pk)
-    return post, (on_duty(post=post) if post is not None else [])
-
-
 def _flow(request, checkpoint):
     since = timezone.now() - datetime.timedelta(hours=1)
     return selectors.passages_recent(user=request.user, checkpoint=checkpoint, since=since)
 
 
 def _checkpoint_context(request, checkpoint, *, form, occupant_forms, destinations):
-    post, shifts = _on_duty(checkpoint)
+    post, shifts = subject_on_duty(subject_type="arrivals.checkpoint", subject_id=checkpoint.pk)
     return {
         "checkpoint": checkpoint, "form": form, "occupant_forms": occupant_forms,
         "next_index": max([int(f.prefix.split("-")[1]) for f in occupant_forms] or [0]) + 1,

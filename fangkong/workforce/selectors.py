@@ -35,6 +35,13 @@ def on_duty(*, post: Post, at: datetime.datetime | None = None) -> list[Shift]:
                 .order_by("starts_at", "pk"))
 
 
+def subject_on_duty(*, subject_type: str, subject_id: int) -> tuple[Post | None, list[Shift]]:
+    """(the post staffing a module object, its shifts on duty now): what a checkpoint's or a sampling point's page
+    shows of its staff."""
+    post = post_for(subject_type=subject_type, subject_id=subject_id)
+    return post, (on_duty(post=post) if post is not None else [])
+
+
 def shifts_between(*, post: Post, start: datetime.datetime, end: datetime.datetime) -> QuerySet:
     """Shifts of the post overlapping [start, end), in order of start."""
     return _with_people(Shift.objects.filter(post=post, starts_at__lt=end, ends_at__gt=start)).order_by(

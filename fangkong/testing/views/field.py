@@ -31,6 +31,7 @@ from fangkong.testing.forms_field import (
 )
 from fangkong.testing.imports import lab_results_import, lab_results_import_start
 from fangkong.testing.models import Handover, Tube
+from fangkong.workforce.selectors import subject_on_duty
 
 # --- the sampler's phone ----------------------------------------------------------------------------------------
 
@@ -46,15 +47,8 @@ def sampler_home(request):
     })
 
 
-def _on_duty(point):
-    from fangkong.workforce.selectors import on_duty, post_for
-
-    post = post_for(subject_type="testing.samplingpoint", subject_id=point.pk)
-    return post, (on_duty(post=post) if post is not None else [])
-
-
 def _point_page(request, point, *, rounds, form=None, queue_form=None, status=200):
-    post, shifts = _on_duty(point)
+    post, shifts = subject_on_duty(subject_type="testing.samplingpoint", subject_id=point.pk)
     return render(request, "testing/field/point.html", {
         "point": point, "rounds": rounds, "post": post, "shifts": shifts,
         "form": form or TubeOpenForm(rounds=rounds, initial={"round": rounds[0].pk if rounds else None}),
