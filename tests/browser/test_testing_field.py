@@ -104,8 +104,11 @@ def test_a_refused_scan_shows_the_reason_and_the_next_scan_replaces_the_code(pho
     page.wait_for_selector("#error-id_number")
     assert "T0000009" in page.locator("#error-id_number").inner_text()
     assert page.get_attribute("#tube-panel", "data-size") == "0"
-    # the refused code is selected, so the scanner's next code replaces it
+    # the refused code is selected, so the scanner's next code replaces it (wait for the selection, as a scanner
+    # does by the seconds the next swab takes: typing within the same milliseconds would race it)
     _focused(page, "scan-id")
+    page.wait_for_function("() => { const el = document.getElementById('scan-id'); return el.value.length > 0 && "
+                           "el.selectionStart === 0 && el.selectionEnd === el.value.length; }")
     page.keyboard.type(residents_a[1].id_number)
     page.keyboard.press("Enter")
     page.wait_for_selector('#tube-panel[data-size="1"]')
