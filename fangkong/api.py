@@ -50,6 +50,7 @@ def _mount():
     from fangkong.tasks.api import router as tasks_router
     from fangkong.territory.api import router as territory_router
     from fangkong.testing.api import router as testing_router
+    from fangkong.tracing.api import router as tracing_router
     from fangkong.workforce.api import router as workforce_router
 
     api.add_router("/accounts", accounts_router)
@@ -61,6 +62,7 @@ def _mount():
     api.add_router("/risk", risk_router)
     api.add_router("/workforce", workforce_router)
     api.add_router("/testing", testing_router)
+    api.add_router("/tracing", tracing_router)
 
 
 _mount()

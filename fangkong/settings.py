@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fangkong.workforce",
     "fangkong.arrivals",
     "fangkong.testing",
+    "fangkong.tracing",
     "fangkong.ops",
     "fangkong.demo",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("workforce/", include("fangkong.workforce.urls")),
     path("arrivals/", include("fangkong.arrivals.urls")),
     path("testing/", include("fangkong.testing.urls")),
+    path("tracing/", include("fangkong.tracing.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -94,6 +94,12 @@ class World:
         self.city, self.officer_b, self.grid_worker_b = city, officer_b, grid_worker_b
         self._cache = {}
 
+    def city_person_b2(self):
+        from fangkong.people.models import Person
+
+        return Person.objects.create(name=f"{MARKER}二号", id_number="630802199001010027",
+                                     household=self.get("household_id"), unit=self.city.b.building)
+
     def get(self, kwarg: str):
         if kwarg not in self._cache:
             self._cache[kwarg] = BUILDERS[kwarg](self)
@@ -197,6 +203,55 @@ def _shift(world):
                                 leader_name=f"{MARKER}班长")
 
 
+def _case(world):
+    from fangkong.tracing.models import Case
+
+    now = timezone.now()
+    return Case.objects.create(number="C-IDOR-B", person=world.get("person_id"), unit=world.city.b.building,
+                               source="fever_clinic", first_positive_at=now - timedelta(hours=3),
+                               reported_at=now - timedelta(hours=1), window_start=now - timedelta(days=4),
+                               window_end=now, summary=f"{MARKER}病例")
+
+
+def _visit(world):
+    from fangkong.tracing.models import PlaceVisit
+
+    return PlaceVisit.objects.create(case=world.get("case_id"), name=f"{MARKER}市场",
+                                     start=timezone.now() - timedelta(days=1))
+
+
+def _contact(world):
+    from fangkong.tracing.models import Contact
+
+    return Contact.objects.create(case=world.get("case_id"), category="close_contact", reason=f"{MARKER}同住",
+                                  exposure_at=timezone.now() - timedelta(hours=5), status="assist")
+
+
+def _assist(world):
+    from fangkong.tracing.models import AssistRequest
+
+    return AssistRequest.objects.create(contact=world.get("contact_id"), name=f"{MARKER}协查", phone="13900139001")
+
+
+def _link(world):
+    from fangkong.tracing.models import Case, Link
+
+    now = timezone.now()
+    other = Case.objects.create(number="C-IDOR-B2", person=world.city_person_b2(), unit=world.city.b.building,
+                                source="controlled", first_positive_at=now - timedelta(days=3),
+                                reported_at=now - timedelta(days=2), window_start=now - timedelta(days=7),
+                                window_end=now - timedelta(days=2))
+    return Link.objects.create(infector=other, infectee=world.get("case_id"), confidence="probable",
+                               basis=f"{MARKER}关联")
+
+
+def _run(world):
+    from fangkong.tracing.models import DetectionRun
+
+    return DetectionRun.objects.create(case=world.get("case_id"), filename=f"{MARKER}.csv", path="/nonexistent",
+                                       status="done")
+
+
 BUILDERS = {
     "unit_id": _unit,
     "parent_id": _unit,
@@ -213,6 +268,12 @@ BUILDERS = {
     "occupant_id": _occupant,
     "post_id": _post,
     "shift_id": _shift,
+    "case_id": _case,
+    "visit_id": _visit,
+    "contact_id": _contact,
+    "assist_id": _assist,
+    "link_id": _link,
+    "run_id": _run,
 }
 # City-wide data every role may read and only the HQ changes: not a district's object, so not an IDOR case
 # (protocols' own tests check who may change a rule set).

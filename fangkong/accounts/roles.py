@@ -24,7 +24,7 @@ _FIELD = {"people.view", "people.change", "territory.view", "tasks.view", "tasks
 _OFFICE = _FIELD | {"people.reveal", "people.merge", "people.export", "territory.change", "territory.import",
                     "territory.export", "tasks.dispatch", "tasks.report", "risk.change", "arrivals.import",
                     "arrivals.manage", "arrivals.report", "workforce.change", "testing.manage", "testing.report",
-                    "testing.export"}
+                    "testing.export", "tracing.view", "tracing.report", "tracing.export"}
 # At a checkpoint: register passages and arrivals, see the post's roster; nothing else of the city.
 _CHECKPOINT = {"people.view", "territory.view", "tasks.view", "tasks.change", "protocols.view", "risk.view",
                "arrivals.view", "arrivals.register", "workforce.view"}
@@ -38,7 +38,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal", "testing.sample"}),
     Role.CHECKPOINT: frozenset(_CHECKPOINT),
     Role.ISOLATION: frozenset(_FIELD | {"people.reveal"}),
-    Role.TRACER: frozenset(_FIELD | {"people.reveal", "people.export", "tasks.dispatch"}),
+    Role.TRACER: frozenset(_FIELD | {"people.reveal", "people.export", "tasks.dispatch", "tracing.view",
+                                     "tracing.change", "tracing.report", "tracing.export"}),
     Role.SAMPLER: frozenset(_SAMPLER),
     Role.LAB: frozenset(_LAB),
     Role.INSPECTOR: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "tasks.dispatch",

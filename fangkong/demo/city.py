@@ -686,6 +686,11 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
                                  community=plan.streets[0].communities[0].unit, seed=seed)
     report.users += testing["users"]
     phase("mass testing: today's round, two points, a lab, one positive tube recalled", started)
+    started = time.perf_counter()
+    from fangkong.demo.tracing_cases import seed_tracing
+
+    seed_tracing(community=plan.streets[0].communities[0].unit)
+    phase("tracing: a cluster of three cases, their contacts and an assist request", started)
     if size == "large":
         from fangkong.demo.testing_round import seed_round_samples_by_file
 
@@ -803,7 +808,9 @@ def _wipe_city(city: Unit) -> None:
     persons = Person.objects.filter(unit_id__in=units).values("id")
     from fangkong.demo.outbreak import wipe_outbreak
     from fangkong.demo.testing_round import wipe_testing_round
+    from fangkong.demo.tracing_cases import wipe_tracing
 
+    wipe_tracing(units=units)
     wipe_testing_round(units=units)
     wipe_outbreak(units=units)
     for queryset in (

@@ -57,6 +57,9 @@ class RulesForm(forms.Form):
     negative_test_hours = forms.IntegerField(label=_("Negative test valid at checkpoints (hours)"))
     pool_recheck_hours = forms.IntegerField(label=_("Re-check a positive pool's members within (hours)"))
     round_result_hours = forms.IntegerField(label=_("A round's tube has its result within (hours)"))
+    trace_first_contact_hours = forms.IntegerField(label=_("Tracer reaches a new case within (hours)"))
+    trace_core_hours = forms.IntegerField(label=_("Core tracing information within (hours)"))
+    trace_report_hours = forms.IntegerField(label=_("Full tracing report within (hours)"))
     pool_size = forms.TypedChoiceField(label=_("Default pool size"), coerce=int,
                                        choices=[(n, str(n)) for n in POOL_SIZES])
     pool_sizes = forms.TypedMultipleChoiceField(label=_("Allowed pool sizes"), coerce=int,
@@ -70,7 +73,8 @@ class RulesForm(forms.Form):
         self.rules = rules
         self.extra = rules.get("extra") or {}
         for name in ("lookback_days", "fever_threshold", "release_ct", "report_hours", "lockdown_hours",
-                     "negative_test_hours", "pool_recheck_hours", "round_result_hours", "pool_size", "pool_sizes",
+                     "negative_test_hours", "pool_recheck_hours", "round_result_hours", "trace_first_contact_hours",
+                     "trace_core_hours", "trace_report_hours", "pool_size", "pool_sizes",
                      "levels"):
             self.fields[name].initial = rules.get(name)
         self.fields["description"].initial = description
@@ -120,7 +124,8 @@ class RulesForm(forms.Form):
     def general_fields(self):
         return [self[name] for name in ("lookback_days", "fever_threshold", "release_ct", "report_hours",
                                         "lockdown_hours", "negative_test_hours", "pool_recheck_hours",
-                                        "round_result_hours", "pool_size")]
+                                        "round_result_hours", "trace_first_contact_hours", "trace_core_hours",
+                                        "trace_report_hours", "pool_size")]
 
     def field_rows(self):
         """The bound fields grouped for the template: per category its hours and its stage rows."""
@@ -157,7 +162,8 @@ class RulesForm(forms.Form):
         data = self.cleaned_data
         rules = {name: data.get(name) for name in ("lookback_days", "report_hours", "lockdown_hours",
                                                    "negative_test_hours", "pool_recheck_hours",
-                                                   "round_result_hours", "pool_size")}
+                                                   "round_result_hours", "trace_first_contact_hours",
+                                                   "trace_core_hours", "trace_report_hours", "pool_size")}
         rules["fever_threshold"] = str(data["fever_threshold"]) if data.get("fever_threshold") is not None else None
         rules["release_ct"] = str(data["release_ct"]) if data.get("release_ct") is not None else None
         rules["pool_sizes"] = list(data.get("pool_sizes") or [])

@@ -36,6 +36,9 @@ FIELD_LABELS = {
     "negative_test_hours": gettext_lazy("Negative test valid at checkpoints (hours)"),
     "pool_recheck_hours": gettext_lazy("Re-check a positive pool's members within (hours)"),
     "round_result_hours": gettext_lazy("A round's tube has its result within (hours)"),
+    "trace_first_contact_hours": gettext_lazy("Tracer reaches a new case within (hours)"),
+    "trace_core_hours": gettext_lazy("Core tracing information within (hours)"),
+    "trace_report_hours": gettext_lazy("Full tracing report within (hours)"),
     "first_contact_hours": gettext_lazy("First contact within (hours)"),
     "transfer_hours": gettext_lazy("Transfer within (hours)"),
     "release_rule": gettext_lazy("Release rule"),
@@ -134,7 +137,8 @@ def plan_rows(rules: dict) -> list[PlanRow]:
 
 def general_rows(rules: dict) -> list[tuple[str, str]]:
     names = ("lookback_days", "fever_threshold", "release_ct", "report_hours", "lockdown_hours", "negative_test_hours",
-             "pool_recheck_hours", "round_result_hours", "pool_size", "pool_sizes", "levels")
+             "pool_recheck_hours", "round_result_hours", "trace_first_contact_hours", "trace_core_hours",
+             "trace_report_hours", "pool_size", "pool_sizes", "levels")
     rows = []
     for name in names:
         value = rules.get(name)

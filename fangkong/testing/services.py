@@ -743,10 +743,15 @@ def recall_raise(*, tube: Tube) -> Recall:
 
 
 def _case_open(*, sample: Sample, person, tube: Tube) -> PositiveCase:
-    case, _created = PositiveCase.objects.get_or_create(
+    case, created = PositiveCase.objects.get_or_create(
         sample=sample, defaults={"person": person, "unit": person.unit if person else sample.unit, "tube": tube,
                                  "sampled_at": sample.sampled_at, "ct_orf1ab": tube.ct_orf1ab, "ct_n": tube.ct_n,
                                  "reported_at": timezone.now()})
+    if created:
+        from fangkong.testing.listeners import positive_listeners
+
+        for listener in positive_listeners():
+            listener(case)
     return case
 
 

@@ -84,6 +84,11 @@ class Rules:
     # tubes have their result within this many hours of closing, or they are listed as late.
     pool_recheck_hours: int = 2
     round_result_hours: int = 24
+    # Tracing: the tracer reaches the case, has the core information (itinerary, close contacts) and the full
+    # report within these many hours of the positive result.
+    trace_first_contact_hours: int = 2
+    trace_core_hours: int = 4
+    trace_report_hours: int = 24
     extra: dict = field(default_factory=dict)
 
 
@@ -212,6 +217,10 @@ def rules_from_dict(data: dict) -> Rules:
         negative_test_hours=_int(data, "negative_test_hours", "negative_test_hours", low=1, high=168, default=48),
         pool_recheck_hours=_int(data, "pool_recheck_hours", "pool_recheck_hours", low=1, high=48, default=2),
         round_result_hours=_int(data, "round_result_hours", "round_result_hours", low=1, high=72, default=24),
+        trace_first_contact_hours=_int(data, "trace_first_contact_hours", "trace_first_contact_hours", low=1,
+                                       high=48, default=2),
+        trace_core_hours=_int(data, "trace_core_hours", "trace_core_hours", low=1, high=72, default=4),
+        trace_report_hours=_int(data, "trace_report_hours", "trace_report_hours", low=1, high=168, default=24),
         extra=dict(extra),
     )
 
@@ -229,6 +238,9 @@ def rules_to_dict(rules: Rules) -> dict:
         "negative_test_hours": rules.negative_test_hours,
         "pool_recheck_hours": rules.pool_recheck_hours,
         "round_result_hours": rules.round_result_hours,
+        "trace_first_contact_hours": rules.trace_first_contact_hours,
+        "trace_core_hours": rules.trace_core_hours,
+        "trace_report_hours": rules.trace_report_hours,
         "plans": {
             category: {
                 "first_contact_hours": plan.first_contact_hours,

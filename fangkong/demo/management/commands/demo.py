@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -50,6 +51,10 @@ class Command(BaseCommand):
         for row in [("role", "username", "password", "scope"), *rows]:
             self.stdout.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
         self.stdout.write("Search for 陈纲 (or 陳綱, chengang, cg) to find a known resident; grid1 has open visits.")
+        scans = settings.DATA_DIR / "demo" / "market-scans.csv"
+        if scans.exists():
+            self.stdout.write(f"tracer has a cluster of three cases; try co-presence detection with {scans} "
+                              "on the newest case's page.")
 
         if not no_serve:
             try:
