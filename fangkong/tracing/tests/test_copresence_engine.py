@@ -58,7 +58,7 @@ def inputs(draw):
     return visits, cases
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=inputs(), min_minutes=st.sampled_from([0.5, 10, 45]), dwell=st.sampled_from([30, 5]),
        bin_minutes=st.sampled_from([60, 7, 1440]))
 def test_engine_agrees_with_the_reference(data, min_minutes, dwell, bin_minutes):
