@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fangkong.arrivals",
     "fangkong.testing",
     "fangkong.tracing",
+    "fangkong.isolation",
     "fangkong.ops",
     "fangkong.demo",
 ]

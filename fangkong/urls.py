@@ -20,6 +20,7 @@ urlpatterns = [
     path("arrivals/", include("fangkong.arrivals.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("tracing/", include("fangkong.tracing.urls")),
+    path("isolation/", include("fangkong.isolation.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

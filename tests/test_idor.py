@@ -252,6 +252,39 @@ def _run(world):
                                        status="done")
 
 
+def _site(world):
+    from fangkong.isolation.models import Site
+
+    return Site.objects.create(code="IDOR-B-SITE", name=f"{MARKER}隔离点", unit=world.city.b.district,
+                               address=f"{MARKER}路9号")
+
+
+def _stay(world):
+    from fangkong.isolation.models import Room, Stay
+
+    room = Room.objects.create(site=world.get("site_id"), number="B101", floor=1)
+    now = timezone.now()
+    return Stay.objects.create(person=world.get("person_id"), unit=world.city.b.building, category="close_contact",
+                               room=room, site=room.site, queued_at=now - timedelta(hours=3),
+                               placed_at=now - timedelta(hours=2), received_by=f"{MARKER}值班")
+
+
+def _trip(world):
+    from fangkong.isolation.models import Trip
+
+    trip = Trip.objects.create(site=world.get("site_id"), vehicle="IDORB1", driver_name=f"{MARKER}司机")
+    stay = world.get("stay_id")
+    stay.trip = trip
+    stay.save(update_fields=["trip"])
+    return trip
+
+
+def _care_request(world):
+    from fangkong.isolation.models import CareRequest
+
+    return CareRequest.objects.create(stay=world.get("stay_id"), kind="medicine", text=f"{MARKER}要药")
+
+
 BUILDERS = {
     "unit_id": _unit,
     "parent_id": _unit,
@@ -274,6 +307,10 @@ BUILDERS = {
     "assist_id": _assist,
     "link_id": _link,
     "run_id": _run,
+    "site_id": _site,
+    "stay_id": _stay,
+    "trip_id": _trip,
+    "request_id": _care_request,
 }
 # City-wide data every role may read and only the HQ changes: not a district's object, so not an IDOR case
 # (protocols' own tests check who may change a rule set).

@@ -24,7 +24,8 @@ _FIELD = {"people.view", "people.change", "territory.view", "tasks.view", "tasks
 _OFFICE = _FIELD | {"people.reveal", "people.merge", "people.export", "territory.change", "territory.import",
                     "territory.export", "tasks.dispatch", "tasks.report", "risk.change", "arrivals.import",
                     "arrivals.manage", "arrivals.report", "workforce.change", "testing.manage", "testing.report",
-                    "testing.export", "tracing.view", "tracing.report", "tracing.export"}
+                    "testing.export", "tracing.view", "tracing.report", "tracing.export", "isolation.view",
+                    "isolation.manage", "isolation.place", "isolation.transfer", "isolation.report"}
 # At a checkpoint: register passages and arrivals, see the post's roster; nothing else of the city.
 _CHECKPOINT = {"people.view", "territory.view", "tasks.view", "tasks.change", "protocols.view", "risk.view",
                "arrivals.view", "arrivals.register", "workforce.view"}
@@ -33,11 +34,14 @@ _SAMPLER = {"territory.view", "tasks.view", "tasks.change", "testing.view", "tes
 # In a lab: receive the tubes sent to its labs and report their results; no person's data beyond the tube.
 _LAB = {"territory.view", "tasks.view", "tasks.change", "testing.view", "testing.receive", "testing.result"}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.HQ: frozenset(_OFFICE | {"accounts.view_access_log", "protocols.change", "risk.confirm"}),
+    Role.HQ: frozenset(_OFFICE | {"accounts.view_access_log", "protocols.change", "risk.confirm",
+                                  "isolation.receive", "isolation.care"}),
     Role.OFFICER: frozenset(_OFFICE),
     Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal", "testing.sample"}),
     Role.CHECKPOINT: frozenset(_CHECKPOINT),
-    Role.ISOLATION: frozenset(_FIELD | {"people.reveal"}),
+    # At an isolation site, or on its transfer team: the site's people, their rooms and care, the trips.
+    Role.ISOLATION: frozenset(_FIELD | {"people.reveal", "isolation.view", "isolation.care", "isolation.receive",
+                                        "isolation.transfer"}),
     Role.TRACER: frozenset(_FIELD | {"people.reveal", "people.export", "tasks.dispatch", "tracing.view",
                                      "tracing.change", "tracing.report", "tracing.export"}),
     Role.SAMPLER: frozenset(_SAMPLER),

@@ -691,6 +691,11 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
 
     seed_tracing(community=plan.streets[0].communities[0].unit)
     phase("tracing: a cluster of three cases, their contacts and an assist request", started)
+    started = time.perf_counter()
+    from fangkong.demo.isolation_sites import seed_isolation
+
+    seed_isolation(district=plan.districts[0])
+    phase("isolation: two sites, the checkpoint's family received, the contacts in the queue", started)
     if size == "large":
         from fangkong.demo.testing_round import seed_round_samples_by_file
 
@@ -806,10 +811,12 @@ def _wipe_city(city: Unit) -> None:
     units = Unit.objects.filter(subtree_q("path", path)).values("id")
     users = User.objects.filter(subtree_q("scope__path", path)).values("id")
     persons = Person.objects.filter(unit_id__in=units).values("id")
+    from fangkong.demo.isolation_sites import wipe_isolation
     from fangkong.demo.outbreak import wipe_outbreak
     from fangkong.demo.testing_round import wipe_testing_round
     from fangkong.demo.tracing_cases import wipe_tracing
 
+    wipe_isolation(units=units)
     wipe_tracing(units=units)
     wipe_testing_round(units=units)
     wipe_outbreak(units=units)

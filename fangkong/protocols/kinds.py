@@ -47,4 +47,5 @@ TRANSFER_TO_ISOLATION = register_kind(TaskKind(
     due=timedelta(hours=12),
     grace=timedelta(hours=1),
     subject="person",
+    on_complete="fangkong.protocols.services.transfer_completed",
 ))

@@ -194,6 +194,14 @@ def measure_tasks_ensure(*, measure: Measure, plan=None, keys=None) -> dict:
     return _measure_tasks(measure, plan, measure.person, keys=set(keys) if keys is not None else None)
 
 
+def _status_until_transfer(plan) -> str:
+    """The status to set at registration. Someone the plan sends to centralised isolation stays where they are
+    (home isolation) until the isolation site receives them: the site's handover sets centralised isolation."""
+    if plan.status_now == "central_isolation" and any(t.kind == TRANSFER for t in plan.tasks):
+        return "home_isolation"
+    return plan.status_now
+
+
 @transaction.atomic
 def measure_start(*, person, category: str, day_one: datetime.date, actor, source: str, source_ref: str = "",
                   registered_at: datetime.datetime | None = None) -> Measure:
@@ -245,8 +253,9 @@ def measure_start(*, person, category: str, day_one: datetime.date, actor, sourc
     if not plan.tasks:
         return measure
     person.refresh_from_db(fields=["status", "status_since"])
-    if plan.status_now and _SEVERITY[plan.status_now] > _SEVERITY.get(person.status, 0):
-        person_status_change(person=person, to_status=plan.status_now, actor=actor,
+    status_now = _status_until_transfer(plan)
+    if status_now and _SEVERITY[status_now] > _SEVERITY.get(person.status, 0):
+        person_status_change(person=person, to_status=status_now, actor=actor,
                              cause=_("%(category)s under %(rule_set)s v%(number)d, day one %(day)s") % {
                                  "category": Category(category).label, "rule_set": version.rule_set.name,
                                  "number": version.number, "day": day_one.isoformat()})
@@ -319,6 +328,20 @@ def stage_end_completed(task, outcome: str, actor) -> None:
                              cause=_("Stage %(stage)d of %(category)s ended: released (%(rule_set)s v%(number)d)")
                              % {"stage": planned.stage_index + 1, "category": Category(measure.category).label,
                                 "rule_set": measure.version.rule_set.name, "number": measure.version.number})
+
+
+def transfer_completed(task, outcome: str, actor) -> None:
+    """Called by tasks.task_complete in its transaction: a person handed over at the isolation site is under
+    centralised isolation from now (the isolation app's handover closes this task; so may a grid worker)."""
+    from fangkong.people.models import Person
+    from fangkong.people.services import person_status_change
+
+    if outcome != "transferred" or task.subject_type != MEASURE_SUBJECT or task.person_id is None:
+        return
+    person = Person.objects.get(pk=task.person_id)
+    if _SEVERITY.get(person.status, 0) < _SEVERITY["central_isolation"]:
+        person_status_change(person=person, to_status="central_isolation", actor=actor, task=task,
+                             cause=_("Received at the centralised isolation site"))
 
 
 def measures_repoint_person(*, survivor, duplicate) -> int:

@@ -168,3 +168,16 @@ def tracers_for(*, unit) -> list:
 
     return list(User.objects.filter(role="tracer", is_active=True, scope_id__in=path_ids(unit.path))
                 .order_by("username"))
+
+
+def recent_rates(*, path: str, days: int = 7, now=None) -> tuple[float, float]:
+    """(new cases per day over the last `days`, close and secondary contacts on file per case over the last 14
+    days) under the node `path`: what the isolation forecast expects to come."""
+    now = now or timezone.now()
+    in_node = subtree_q("unit__path", path)
+    cases = Case.objects.filter(in_node, reported_at__gte=now - datetime.timedelta(days=days)).count()
+    recent = Case.objects.filter(in_node, reported_at__gte=now - datetime.timedelta(days=14))
+    contacts = Contact.objects.filter(case__in=recent, person__isnull=False,
+                                      category__in=(Contact.Category.CLOSE, Contact.Category.SECONDARY)).count()
+    n = recent.count()
+    return cases / days, (contacts / n if n else 0.0)

@@ -37,7 +37,8 @@ def test_a_close_contact_is_isolated_and_gets_the_protocols_tasks_once(chen, gri
 
     chen.refresh_from_db()
     assert again.pk == measure.pk
-    assert chen.status == ManagementStatus.CENTRAL_ISOLATION
+    # Stays at home until the isolation site receives him (the transfer task's outcome).
+    assert chen.status == ManagementStatus.HOME_ISOLATION
     tasks = Task.objects.filter(subject_type="protocols.measure", subject_id=measure.pk)
     assert sorted(tasks.values_list("kind", flat=True)) == sorted(
         ["first_contact", "transfer_to_isolation"] + ["measure_test"] * 6 + ["measure_stage_end"] * 2)
@@ -45,6 +46,16 @@ def test_a_close_contact_is_isolated_and_gets_the_protocols_tasks_once(chen, gri
     first = tasks.get(kind="first_contact")
     assert timedelta(hours=1, minutes=59) < first.due_at - measure.started_at <= timedelta(hours=2)
     assert measure.version.rule_set.preset_key == "covid-ed9"
+
+
+def test_the_transfer_outcome_puts_the_person_under_centralised_isolation(chen, grid_worker_a):
+    measure = _start(chen)
+    transfer = Task.objects.get(subject_id=measure.pk, kind="transfer_to_isolation")
+
+    task_complete(task=transfer, outcome="transferred", actor=grid_worker_a)
+
+    chen.refresh_from_db()
+    assert chen.status == ManagementStatus.CENTRAL_ISOLATION
 
 
 def test_releasing_each_stage_moves_the_person_on_then_out(chen, grid_worker_a):
@@ -69,7 +80,7 @@ def test_not_released_keeps_the_status_and_opens_a_follow_up(chen, grid_worker_a
     task_complete(task=end, outcome="not_released", actor=grid_worker_a)
 
     chen.refresh_from_db()
-    assert chen.status == ManagementStatus.CENTRAL_ISOLATION
+    assert chen.status == ManagementStatus.HOME_ISOLATION
     assert Task.objects.filter(kind="follow_up", person=chen).exists()
 
 

@@ -58,9 +58,11 @@ def test_a_close_contact_is_under_measures_at_once_with_tasks_for_their_grid(cas
     assert measure.category == "close_contact" and measure.day_one == timezone.localtime(exposed).date()
     assert measure.source_ref == case_a.number
     person = Person.objects.get(pk=people_a[3].pk)
-    assert person.status == "central_isolation"
+    # At home until the isolation site receives them; the transfer is a task of their grid.
+    assert person.status == "home_isolation"
     tasks = Task.objects.filter(subject_type="protocols.measure", subject_id=measure.pk)
     assert tasks.filter(kind="first_contact", owner=grid_a).exists()
+    assert tasks.filter(kind="transfer_to_isolation").exists()
     assert tasks.filter(kind="measure_test").count() >= 5
     case_a.refresh_from_db()
     assert case_a.contacts_controlled_at == contact.controlled_at
