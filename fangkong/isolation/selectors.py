@@ -44,13 +44,9 @@ def placement_queue(*, user, limit: int = QUEUE_LIMIT) -> list[QueueEntry]:
     """People the protocol sends to centralised isolation who have no room yet, oldest first: the open
     transfer-to-isolation tasks of the user's jurisdiction (a person not found at pickup comes back)."""
     from fangkong.protocols.models import Measure
-    from fangkong.tasks.models import OPEN_STATUSES, Task
 
-    tasks = (Task.objects.visible_to(user).filter(kind="transfer_to_isolation", status__in=OPEN_STATUSES,
-                                                  person__isnull=False)
-             .exclude(person_id__in=Stay.objects.filter(status__in=LIVE).values("person_id"))
-             .select_related("person__unit", "person__household").order_by("created_at", "pk")[:limit])
-    tasks = list(tasks)
+    tasks = list(_queue_tasks(user).select_related("person__unit", "person__household")
+                 .order_by("created_at", "pk")[:limit])
     measures = dict(Measure.objects.filter(pk__in=[t.subject_id for t in tasks if t.subject_type ==
                                                    "protocols.measure"]).values_list("pk", "category"))
     entries = []
@@ -64,6 +60,18 @@ def placement_queue(*, user, limit: int = QUEUE_LIMIT) -> list[QueueEntry]:
             category=category_for(measures.get(task.subject_id, "")), queued_at=task.created_at,
             due_at=task.due_at))
     return entries
+
+
+def _queue_tasks(user) -> QuerySet:
+    from fangkong.tasks.models import OPEN_STATUSES, Task
+
+    return (Task.objects.visible_to(user).filter(kind="transfer_to_isolation", status__in=OPEN_STATUSES,
+                                                 person__isnull=False)
+            .exclude(person_id__in=Stay.objects.filter(status__in=LIVE).values("person_id")))
+
+
+def queue_count(*, user) -> int:
+    return _queue_tasks(user).count()
 
 
 def sites_for(*, user, action: str = "view") -> QuerySet:
@@ -125,6 +133,10 @@ class SiteOccupancy:
     def free(self) -> int:
         return self.by_status.get(Room.Status.AVAILABLE, 0)
 
+    @property
+    def category_rows(self) -> list[tuple[str, int]]:
+        return [(label, self.by_category[code]) for code, label in Category.choices if self.by_category.get(code)]
+
 
 def occupancy(*, user) -> list[SiteOccupancy]:
     """Per site: rooms by status and people in the site by category (two grouped queries)."""
@@ -163,18 +175,21 @@ def queue_to_room(*, user, days: int = 14, now: datetime.datetime | None = None)
     90th percentile, nearest rank), with how many who entered the queue that day are still waiting."""
     now = now or timezone.now()
     since = timezone.localtime(now).date() - datetime.timedelta(days=days - 1)
-    start = timezone.make_aware(datetime.datetime.combine(since, datetime.time(0)))
     hours = defaultdict(list)
-    for queued_at, arrived_at in (Stay.objects.visible_to(user).filter(arrived_at__gte=start)
-                                  .values_list("queued_at", "arrived_at")):
-        hours[timezone.localtime(arrived_at).date()].append((arrived_at - queued_at).total_seconds() / 3600)
+    for day, seconds in (Stay.objects.visible_to(user).filter(arrived_on__gte=since)
+                         .values_list("arrived_on", "wait_seconds")):
+        hours[day].append(seconds / 3600)
+    from django.db.models.functions import TruncDate
+
+    tz = timezone.get_current_timezone()
     waiting = defaultdict(int)
-    for entry in placement_queue(user=user):
-        waiting[timezone.localtime(entry.queued_at).date()] += 1
-    for stay_queued in (Stay.objects.visible_to(user).filter(status__in=(Stay.Status.PLACED,
-                                                                          Stay.Status.IN_TRANSFER))
-                        .values_list("queued_at", flat=True)):
-        waiting[timezone.localtime(stay_queued).date()] += 1
+    for day, n in (_queue_tasks(user).annotate(day=TruncDate("created_at", tzinfo=tz)).values_list("day")
+                   .annotate(n=Count("pk")).order_by()):
+        waiting[day] += n
+    for day, n in (Stay.objects.visible_to(user).filter(status__in=(Stay.Status.PLACED, Stay.Status.IN_TRANSFER))
+                   .annotate(day=TruncDate("queued_at", tzinfo=tz)).values_list("day").annotate(n=Count("pk"))
+                   .order_by()):
+        waiting[day] += n
     rows = []
     for offset in range(days):
         day = since + datetime.timedelta(days=offset)
@@ -260,21 +275,28 @@ def due_for_release(*, user, day: datetime.date) -> list[Stay]:
 
 
 def reserve_by_district(*, user) -> list[dict]:
-    """The reserve standard per district: rooms (not out of service) against rooms per 10,000 residents."""
-    from fangkong.territory.models import Level, Unit
+    """The reserve standard per district: rooms (not out of service) against rooms per 10,000 residents. Residents
+    come from the node tallies the worker keeps (a live count under a district is a million rows at city scale);
+    a district not tallied yet is counted live."""
+    from fangkong.people.models import Person
+    from fangkong.territory.models import Level, Unit, UnitTally
 
     standard = _rooms_per_10000()
     districts = list(Unit.objects.visible_to(user).filter(level=Level.DISTRICT).order_by("path"))
+    tallies = dict(UnitTally.objects.filter(unit__in=districts).values_list("unit_id", "persons"))
+    rooms = defaultdict(int)
+    for path, n in (Room.objects.exclude(status=Room.Status.OUT_OF_SERVICE).values_list("site__unit__path")
+                    .annotate(n=Count("pk")).order_by()):
+        rooms[path] += n
     rows = []
     for district in districts:
-        from fangkong.people.models import Person
-
-        residents = Person.objects.filter(subtree_q("unit__path", district.path), merged_into__isnull=True).count()
-        rooms = Room.objects.filter(subtree_q("site__unit__path", district.path)).exclude(
-            status=Room.Status.OUT_OF_SERVICE).count()
+        residents = tallies.get(district.pk)
+        if residents is None:
+            residents = Person.objects.filter(subtree_q("unit__path", district.path), merged_into__isnull=True).count()
+        held = sum(n for path, n in rooms.items() if path.startswith(district.path))
         needed = -(-residents * standard // 10_000)
-        rows.append({"district": district, "residents": residents, "rooms": rooms, "needed": needed,
-                     "meets": rooms >= needed})
+        rows.append({"district": district, "residents": residents, "rooms": held, "needed": needed,
+                     "meets": held >= needed})
     return rows
 
 
@@ -326,7 +348,7 @@ def capacity_forecast(*, user, days: int = 14, now: datetime.datetime | None = N
     central = plan is not None and plan.stages[0].status == "central_isolation"
     stay_days = plan.stages[0].days if central else 7
     cases_per_day, contacts_per_case = recent_rates(path=user.scope_path or "/")
-    return forecast(today=today, days=days, free_rooms=free, queue=len(placement_queue(user=user)),
+    return forecast(today=today, days=days, free_rooms=free, queue=queue_count(user=user),
                     releases=dict(releases), new_cases_per_day=cases_per_day, contacts_per_case=contacts_per_case,
                     central_share=1.0 if central else 0.0, stay_days=stay_days)
 

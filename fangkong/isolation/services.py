@@ -351,12 +351,15 @@ def handover_record(*, stay: Stay, received_by: str, actor, at: datetime.datetim
         raise ValidationError({"at": _("The handover time must be between the placement and now.")})
     stay.status, stay.arrived_at, stay.received_by = Stay.Status.ARRIVED, at, received_by[:50]
     stay.picked_up_at = stay.picked_up_at or at
-    stay.save(update_fields=["status", "arrived_at", "received_by", "picked_up_at"])
+    stay.arrived_on = timezone.localtime(at).date()
+    stay.wait_seconds = max(0, int((at - stay.queued_at).total_seconds()))
+    stay.save(update_fields=["status", "arrived_at", "received_by", "picked_up_at", "arrived_on", "wait_seconds"])
     task = Task.objects.filter(pk=stay.task_id, status__in=OPEN_STATUSES).first() if stay.task_id else None
     if task is not None:
         task_complete(task=task, outcome="transferred", actor=None,
                       note=_("Received at %(site)s, room %(room)s, by %(name)s") % {
                           "site": stay.site.name, "room": stay.room.number, "name": received_by})
+    _site_takes_the_tests(stay)
     person = Person.objects.get(pk=stay.person_id)
     if person.status != "central_isolation" and person.status != "hospital":
         person_status_change(person=person, to_status="central_isolation", actor=None, at=at,
@@ -366,6 +369,29 @@ def handover_record(*, stay: Stay, received_by: str, actor, at: datetime.datetim
     if stay.trip_id:
         _trip_finish_if_done(stay.trip_id)
     return stay
+
+
+def _site_takes_the_tests(stay: Stay) -> None:
+    """The protocol's test days inside the site are the site doctor's, not the grid's: the sampling tasks due before
+    the centralised stage ends move to the doctor (those of a later stage at home stay with the grid)."""
+    from fangkong.protocols.services import MEASURE_SUBJECT
+    from fangkong.tasks.models import OPEN_STATUSES, Task
+    from fangkong.tasks.services import task_reassign
+
+    doctor = stay.site.doctor
+    if doctor is None or not stay.measure_id:
+        return
+    tasks = Task.objects.filter(subject_type=MEASURE_SUBJECT, subject_id=stay.measure_id, status__in=OPEN_STATUSES)
+    stage_end = tasks.filter(kind="measure_stage_end").order_by("due_at").values_list("due_at", flat=True).first()
+    tests = tasks.filter(kind="measure_test").exclude(owner=doctor)
+    if stage_end is not None:
+        tests = tests.filter(due_at__lte=stage_end)
+    for task in tests:
+        try:
+            task_reassign(task=task, owner=doctor, actor=None,
+                          note=_("Sampled at %(site)s during the stay") % {"site": stay.site.name})
+        except ValidationError:
+            return  # a person from outside the doctor's jurisdiction: their grid keeps the tests
 
 
 def _trip_finish_if_done(trip_id: int) -> None:

@@ -142,6 +142,9 @@ class Stay(models.Model):
     placed_at = models.DateTimeField(_("room allocated at"))
     picked_up_at = models.DateTimeField(_("picked up at"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    # Kept at the handover for the headline figure (queue → room), so the page reads two small columns.
+    arrived_on = models.DateField(null=True, blank=True)
+    wait_seconds = models.PositiveIntegerField(null=True, blank=True)
     # The handover signature: who at the site received the person, and when (arrived_at).
     received_by = models.CharField(_("received by"), max_length=50, blank=True)
     ended_at = models.DateTimeField(_("left at"), null=True, blank=True)
@@ -160,4 +163,4 @@ class Stay(models.Model):
                                     name="isolation_one_live_stay"),
         ]
         indexes = [models.Index(fields=["site", "status"]), models.Index(fields=["room", "status"]),
-                   models.Index(fields=["arrived_at"])]
+                   models.Index(fields=["arrived_at"]), models.Index(fields=["arrived_on"])]

@@ -84,6 +84,9 @@ def test_a_trip_picks_up_in_address_order_and_the_status_changes_only_at_handove
     person = Person.objects.get(pk=stops[0].person_id)
     assert person.status == "central_isolation"
     assert Task.objects.get(pk=stops[0].task_id).status == "done"
+    # The test days inside the site are the site doctor's now; the home stage's stay with the grid.
+    tests = Task.objects.filter(person=person, kind="measure_test", status="open")
+    assert tests.filter(owner=site_staff).exists() and tests.exclude(owner=site_staff).exists()
     for stop in stops[1:]:
         services.handover_record(stay=stop, received_by="赵医生", actor=site_staff)
     trip.refresh_from_db()

@@ -24,7 +24,7 @@ def index(request):
     sites = selectors.occupancy(user=request.user)
     return render(request, "isolation/index.html", {
         "sites": sites, "figures": selectors.queue_to_room(user=request.user, days=7),
-        "queue_count": len(selectors.placement_queue(user=request.user)),
+        "queue_count": selectors.queue_count(user=request.user),
         "totals": {status: sum(s.by_status.get(status, 0) for s in sites) for status in Room.Status.values},
         "reserve": selectors.reserve_by_district(user=request.user),
         "forecast": selectors.capacity_forecast(user=request.user),
