@@ -264,12 +264,16 @@ def due_for_release(*, user, day: datetime.date) -> list[Stay]:
                                                   kind="measure_test").values_list("subject_id", "status"):
         tests[subject_id][0] += 1
         tests[subject_id][1] += status == "done"
+    from fangkong.testing.selectors import single_tube_results
+
+    results = single_tube_results(person_ids=[s.person_id for s in stays])
     chosen = []
     for stay in stays:
         due_at = due.get(stay.measure_id)
         if due_at is not None and due_at <= end:
             stay.release_due_at = due_at
             stay.tests_planned, stay.tests_done = tests[stay.measure_id]
+            stay.results = [r for r in results.get(stay.person_id, []) if r[0] >= stay.queued_at][:5]
             chosen.append(stay)
     return sorted(chosen, key=lambda s: (s.release_due_at, s.site.name, s.room.number))
 

@@ -68,6 +68,12 @@ def site_create(*, code: str, name: str, unit, address: str, actor, operator: st
                                operator=(operator or "").strip()[:100], manager_name=(manager_name or "").strip()[:50],
                                manager_phone=(manager_phone or "").strip()[:20], reserve=reserve, category=category,
                                doctor=doctor)
+    from fangkong.workforce.models import PostKind
+    from fangkong.workforce.services import post_ensure
+
+    # The site's duty roster lives in workforce, like every post's.
+    post_ensure(kind=PostKind.ISOLATION_SITE, name=site.name, unit=unit, subject_type="isolation.site",
+                subject_id=site.pk, actor=actor)
     audit_record(actor=actor, obj=site, action="create", unit_path=unit.path, changes={"code": (None, code)})
     return site
 

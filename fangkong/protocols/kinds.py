@@ -18,6 +18,10 @@ MEASURE_TEST = register_kind(TaskKind(
     due=timedelta(hours=24),
     grace=timedelta(hours=2),
     subject="person",
+    # The single tube goes through mass testing's labs; its result comes back to the person there.
+    form_class="fangkong.testing.forms_field.SingleTubeTaskForm",
+    data_validator="fangkong.testing.services.measure_task_data",
+    on_complete="fangkong.testing.services.measure_task_completed",
 ))
 
 MEASURE_STAGE_END = register_kind(TaskKind(

@@ -4,11 +4,28 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.people.models import IdType
+from fangkong.tasks.forms import CompleteForm
 from fangkong.territory.models import Level
 from fangkong.testing.models import PoolSize, Result
 
 _SCAN = {"autocomplete": "off", "autocapitalize": "characters", "autocorrect": "off", "spellcheck": "false",
          "enterkeyhint": "go"}
+
+
+class SingleTubeTaskForm(CompleteForm):
+    """Completing a test-day task: the outcome, and the single tube's code when sampled (scanned or typed); the
+    sample then goes to a lab and its result comes back to the person."""
+
+    tube_code = forms.CharField(label=_("Tube code"), max_length=40, required=False,
+                                help_text=_("Scan the single tube's code when the sample goes to a lab."),
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
+
+    def __init__(self, *args, task, kind, **kwargs):
+        super().__init__(*args, task=task, kind=kind, **kwargs)
+        self.order_fields(["outcome", "tube_code", "note"])
+
+    def completion_data(self) -> dict:
+        return {"tube_code": self.cleaned_data.get("tube_code", "")}
 
 
 class TubeOpenForm(forms.Form):

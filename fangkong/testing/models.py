@@ -218,6 +218,8 @@ class Tube(models.Model):
     class Purpose(models.TextChoices):
         ROUND = "round", _("Round")
         RECHECK = "recheck", _("Single-tube re-check")
+        # A test day of a person under a measure (the protocol's schedule), sampled singly.
+        MEASURE = "measure", _("Test day under a measure")
 
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("tube", "Open")

@@ -639,3 +639,15 @@ def public_area_get(*, area_id: int | None) -> Unit | None:
     if area_id is None:
         return None
     return Unit.objects.filter(pk=area_id, level__in=[Level.STREET, Level.COMMUNITY]).first()
+
+
+def single_tube_results(*, person_ids) -> dict[int, list[tuple]]:
+    """{person id: [(sampled at, result, Ct ORF1ab), …]} of their single-tube tests (test days, re-checks), newest
+    first: what an isolation site's release list shows. The caller has scoped the people."""
+    found: dict[int, list[tuple]] = {}
+    for person_id, sampled_at, result, ct in (
+            Sample.objects.filter(person_id__in=list(person_ids), tube__size=1)
+            .order_by("person_id", "-sampled_at").values_list("person_id", "sampled_at", "tube__result",
+                                                              "tube__ct_orf1ab")):
+        found.setdefault(person_id, []).append((sampled_at, result, ct))
+    return found

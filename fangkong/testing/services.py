@@ -755,6 +755,44 @@ def _case_open(*, sample: Sample, person, tube: Tube) -> PositiveCase:
     return case
 
 
+def measure_task_data(task, outcome: str, data: dict) -> dict:
+    """A measure's test-day task closed as sampled may name the single tube's code: the sample then goes to a lab
+    like any other and its result comes back here (a positive opens the case)."""
+    data = dict(data or {})
+    raw = str(data.pop("tube_code", "") or "").strip()
+    if outcome != "sampled" or not raw:
+        return data
+    code = clean_code(raw, field="data", label=_("tube code"))
+    if Tube.objects.filter(code=code).exists():
+        raise ValidationError({"data": _("Tube %(code)s was already used; take a new tube.") % {"code": code}})
+    data["tube_code"] = code
+    return data
+
+
+def measure_task_completed(task, outcome: str, actor) -> None:
+    """Called by tasks.task_complete in its transaction: the test day's single tube is recorded for the person."""
+    code = (task.outcome_data or {}).get("tube_code")
+    if outcome != "sampled" or not code or task.person_id is None:
+        return
+    measure_sample_record(person=task.person, tube_code=code, actor=None)
+
+
+@transaction.atomic
+def measure_sample_record(*, person, tube_code: str, actor, at: datetime.datetime | None = None) -> Tube:
+    """A single-tube sample on a protocol's test day (at home or in an isolation site): a closed tube of one, outside
+    any round, on the person's node; it is sent and resulted like the others."""
+    code = clean_code(tube_code, field="tube_code", label=_("tube code"))
+    if Tube.objects.filter(code=code).exists():
+        raise ValidationError({"tube_code": _("Tube %(code)s was already used; take a new tube.") % {"code": code}})
+    now = at or timezone.now()
+    tube = Tube.objects.create(code=code, purpose=Tube.Purpose.MEASURE, unit=person.unit, capacity=1, size=1,
+                               status=Tube.Status.CLOSED, opened_at=now, closed_at=now, opened_by=_user(actor))
+    Sample.objects.create(tube=tube, round=None, person_id=person.pk, id_type=person.id_type,
+                          id_number=person.id_number, name=person.name, phone=person.phone, unit=person.unit,
+                          sampled_at=now, recorded_by=_user(actor))
+    return tube
+
+
 def recheck_task_data(task, outcome: str, data: dict) -> dict:
     """pool_recheck tasks closed as sampled name the single tube's code."""
     data = dict(data or {})

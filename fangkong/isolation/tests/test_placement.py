@@ -204,3 +204,43 @@ def test_two_officers_confirming_the_same_room_at_once_book_it_once(family_a, of
     assert results["first"] == "placed"
     assert "just taken" in results["second"]
     assert Stay.objects.filter(room=room).count() == 1
+
+
+def test_a_positive_on_a_test_day_in_the_site_opens_the_case_and_frees_the_room(family_a, officer_a, site_a,
+                                                                               site_staff):
+    from fangkong.tasks.services import task_complete
+    from fangkong.testing import services as testing
+    from fangkong.testing.tests.conftest import send_and_result
+    from fangkong.tracing.models import Case
+
+    stays, _proposal = _place_all(officer_a)
+    alone = next(s for s in stays if s.person.name == "吴单")
+    services.handover_record(stay=alone, received_by="赵医生", actor=site_staff)
+    test_day = Task.objects.filter(person_id=alone.person_id, kind="measure_test", owner=site_staff,
+                                   status="open").order_by("due_at").first()
+    task_complete(task=test_day, outcome="sampled", data={"tube_code": "M0000001"}, actor=site_staff)
+    lab = testing.lab_create(code="LAB1", name="市疾控中心实验室", unit=site_a.unit.parent, actor=None)
+    from fangkong.testing.models import Tube
+
+    send_and_result(Tube.objects.get(code="M0000001"), lab, "positive", ct_orf1ab="30.1")
+
+    case = Case.objects.get(person_id=alone.person_id)
+    assert case.source_ref == "M0000001"
+    alone.refresh_from_db()
+    assert alone.status == Stay.Status.MOVED_OUT
+    assert Room.objects.get(pk=alone.room_id).status == "cleaning"
+
+
+def test_a_test_day_tube_code_used_before_is_refused(family_a, officer_a, site_a, site_staff):
+    from fangkong.tasks.services import task_complete
+
+    stays, _proposal = _place_all(officer_a)
+    alone = next(s for s in stays if s.person.name == "吴单")
+    services.handover_record(stay=alone, received_by="赵医生", actor=site_staff)
+    first, second = Task.objects.filter(person_id=alone.person_id, kind="measure_test", owner=site_staff,
+                                        status="open").order_by("due_at")[:2]
+    task_complete(task=first, outcome="sampled", data={"tube_code": "M0000002"}, actor=site_staff)
+    with pytest.raises(ValidationError, match="already used"):
+        task_complete(task=second, outcome="sampled", data={"tube_code": "M0000002"}, actor=site_staff)
+    second.refresh_from_db()
+    assert second.status == "open"

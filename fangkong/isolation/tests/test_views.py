@@ -89,3 +89,57 @@ def test_the_hq_is_warned_before_rooms_run_out(client, hq, city, family_a):
     assert 'id="shortfall"' in page
     home = client.get("/").content.decode()
     assert 'data-alert="isolation.shortfall"' in home
+
+
+def test_the_release_list_shows_who_leaves_tomorrow_with_their_test_results(client, officer_a, site_a, family_a,
+                                                                            site_staff):
+    import datetime
+
+    from django.utils import timezone
+
+    from fangkong.isolation import selectors, services
+    from fangkong.tasks.models import Task
+    from fangkong.tasks.services import task_complete
+    from fangkong.testing import services as testing
+    from fangkong.testing.models import Tube
+    from fangkong.testing.tests.conftest import send_and_result
+
+    entries = selectors.placement_queue(user=officer_a)
+    stays = services.placement_confirm(groups=selectors.propose(user=officer_a, entries=entries).groups,
+                                       actor=officer_a)
+    alone = next(s for s in stays if s.person.name == "吴单")
+    services.handover_record(stay=alone, received_by="赵医生", actor=site_staff)
+    test_day = Task.objects.filter(person_id=alone.person_id, kind="measure_test", owner=site_staff,
+                                   status="open").order_by("due_at").first()
+    task_complete(task=test_day, outcome="sampled", data={"tube_code": "M0000009"}, actor=site_staff)
+    lab = testing.lab_create(code="LAB1", name="市疾控中心实验室", unit=site_a.unit.parent, actor=None)
+    send_and_result(Tube.objects.get(code="M0000009"), lab, "negative")
+    # Move the stage end to tomorrow, as if the person had been here six days.
+    end = Task.objects.filter(person_id=alone.person_id, kind="measure_stage_end").order_by("due_at").first()
+    tomorrow_night = timezone.make_aware(datetime.datetime.combine(
+        timezone.localdate() + datetime.timedelta(days=2), datetime.time(0)))
+    Task.objects.filter(pk=end.pk).update(due_at=tomorrow_night)
+    client.force_login(site_staff)
+    page = client.get(reverse("isolation:releases")).content.decode()
+    assert f'data-stay="{alone.pk}"' in page and "result-negative" in page
+    response = client.post(reverse("isolation:release", args=[alone.pk]), follow=True)
+    assert response.status_code == 200
+    alone.refresh_from_db()
+    assert alone.status == "released"
+
+
+def test_the_site_page_shows_its_staff_on_duty(client, officer_a, site_a):
+    import datetime
+
+    from django.utils import timezone
+
+    from fangkong.workforce.selectors import post_for
+    from fangkong.workforce.services import shift_create
+
+    post = post_for(subject_type="isolation.site", subject_id=site_a.pk)
+    now = timezone.now()
+    shift_create(post=post, starts_at=now - datetime.timedelta(hours=1), ends_at=now + datetime.timedelta(hours=7),
+                 leader_name="刘班长", actor=None)
+    client.force_login(officer_a)
+    page = client.get(reverse("isolation:site_detail", args=[site_a.pk])).content.decode()
+    assert 'id="site-on-duty"' in page and "刘班长" in page

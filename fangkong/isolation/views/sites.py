@@ -75,7 +75,11 @@ def site_new(request):
 
 
 def _site_page(request, site, *, status=200, **page_forms):
+    from fangkong.workforce.selectors import subject_on_duty
+
+    post, shifts = subject_on_duty(subject_type="isolation.site", subject_id=site.pk)
     context = {
+        "post": post, "shifts": shifts,
         "site": site, "floors": selectors.site_rooms(site=site),
         "pattern_form": forms.RoomPatternForm(), "upload_form": forms.RoomsUploadForm(),
         "can_manage": has_capability(request.user, "isolation.manage"),
