@@ -285,6 +285,46 @@ def _care_request(world):
     return CareRequest.objects.create(stay=world.get("stay_id"), kind="medicine", text=f"{MARKER}要药")
 
 
+def _round(world):
+    from fangkong.testing.models import Round
+
+    now = timezone.now()
+    round_ = Round.objects.create(code="IDOR-B-R1", name=f"{MARKER}轮次", unit=world.city.b.district,
+                                  starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=20), pool_size=10)
+    round_.nodes.add(world.city.b.district)
+    return round_
+
+
+def _point(world):
+    from datetime import time
+
+    from fangkong.testing.models import SamplingPoint
+
+    return SamplingPoint.objects.create(code="IDOR-B-P1", name=f"{MARKER}采样点", unit=world.city.b.community,
+                                        opens_at=time(7), closes_at=time(22))
+
+
+def _lab(world):
+    from fangkong.testing.models import Lab
+
+    return Lab.objects.create(code="IDOR-B-LAB", name=f"{MARKER}实验室", unit=world.city.b.district)
+
+
+def _handover(world):
+    from fangkong.testing.models import Handover
+
+    return Handover.objects.create(lab=world.get("lab_id"), unit=world.city.b.community, declared_count=1,
+                                   sent_at=timezone.now(), point=world.get("point_id"))
+
+
+def _recall(world):
+    from fangkong.testing.models import Recall, Tube
+
+    tube = Tube.objects.create(code="IDORB0001", unit=world.city.b.community, capacity=10, size=1, status="resulted",
+                               result="positive", opened_at=timezone.now() - timedelta(hours=5))
+    return Recall.objects.create(tube=tube, unit=world.city.b.community, reason="positive", created_at=timezone.now())
+
+
 BUILDERS = {
     "unit_id": _unit,
     "parent_id": _unit,
@@ -311,6 +351,11 @@ BUILDERS = {
     "stay_id": _stay,
     "trip_id": _trip,
     "request_id": _care_request,
+    "round_id": _round,
+    "point_id": _point,
+    "lab_id": _lab,
+    "handover_id": _handover,
+    "recall_id": _recall,
 }
 # City-wide data every role may read and only the HQ changes: not a district's object, so not an IDOR case
 # (protocols' own tests check who may change a rule set).

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fangkong.tracing.models import Case, DetectionHit, DetectionRun
@@ -107,8 +108,6 @@ def detection_job(*, progress, run_id: int) -> dict:
             rows = [row for row in csv.DictReader(fh) if row["case_id"] == case.person.id_number]
     keys = [row["contact_id"].strip().upper() for row in rows]
     people = persons_by_documents(id_type="resident", id_numbers=keys)
-    from django.utils.dateparse import parse_datetime
-
     hits = [DetectionHit(run=run, person_key=key[:40], person_id=people.get(key),
                          copresent_minutes=float(row["copresent_minutes"]),
                          first_contact=parse_datetime(row["first_contact"]),

@@ -412,7 +412,7 @@ def exposure_add(*, case: Case, actor, kind: str, description: str, at: datetime
         raise ValidationError({"at": _("An exposure cannot be in the future.")})
     source_case = None
     if source_case_number.strip():
-        source_case = _case_by_number(source_case_number, field="source_case_number")
+        source_case = case_by_number(source_case_number, field="source_case_number")
     exposure = Exposure.objects.create(case=case, kind=kind, at=at, description=description[:300],
                                        source_case=source_case, recorded_by=_user(actor))
     if source_case is not None and not Link.objects.filter(infector=source_case, infectee=case).exists():
@@ -421,7 +421,7 @@ def exposure_add(*, case: Case, actor, kind: str, description: str, at: datetime
     return exposure
 
 
-def _case_by_number(number: str, *, field: str) -> Case:
+def case_by_number(number: str, *, field: str) -> Case:
     number = (number or "").strip().upper()
     case = Case.objects.filter(number=number).first()
     if case is None:

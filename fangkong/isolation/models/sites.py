@@ -158,9 +158,14 @@ class Stay(models.Model):
     class Meta:
         verbose_name = _("stay")
         constraints = [
-            # One live stay per person and per bed-holder: a room is never double-booked across families.
+            # One live stay per person (a room is never double-booked: services take it by compare-and-set).
             models.UniqueConstraint(fields=["person"], condition=Q(status__in=["placed", "in_transfer", "arrived"]),
                                     name="isolation_one_live_stay"),
         ]
         indexes = [models.Index(fields=["site", "status"]), models.Index(fields=["room", "status"]),
                    models.Index(fields=["arrived_at"]), models.Index(fields=["arrived_on"])]
+
+    @property
+    def wait_hours(self) -> float | None:
+        """Hours from entering the queue to the handover (the module's headline figure, per person)."""
+        return None if self.wait_seconds is None else self.wait_seconds / 3600

@@ -270,7 +270,7 @@ def contact_release(request, case_id: int, contact_id: int):
 
 
 def _link(request, case, data):
-    other = services._case_by_number(data["other_number"], field="other_number")
+    other = services.case_by_number(data["other_number"], field="other_number")
     infector, infectee = (other, case) if data["direction"] == "from" else (case, other)
     return services.link_add(infector=infector, infectee=infectee, confidence=data["confidence"],
                              basis=data["basis"], actor=request.user)
