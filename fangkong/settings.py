@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.tracing",
     "fangkong.isolation",
+    "fangkong.command",
     "fangkong.ops",
     "fangkong.demo",
 ]
