@@ -13,6 +13,7 @@ from fangkong.core.paths import subtree_q
 from fangkong.isolation.engine.allocation import Candidate, FreeRoom, SiteInfo, allocate
 from fangkong.isolation.models import Category, Room, Site, Stay, Trip
 from fangkong.isolation.services import LIVE, category_for
+from fangkong.protocols.selectors import active_rules_or_defaults
 
 QUEUE_LIMIT = 5000
 
@@ -304,20 +305,9 @@ def reserve_by_district(*, user) -> list[dict]:
     return rows
 
 
-def _rules():
-    from fangkong.protocols.engine.rules import rules_from_dict
-    from fangkong.protocols.models import RuleSetVersion
-    from fangkong.protocols.selectors import active_rules
-
-    try:
-        return active_rules()
-    except RuleSetVersion.DoesNotExist:
-        return rules_from_dict({"lookback_days": 4, "fever_threshold": "37.3"})
-
-
 def _rooms_per_10000() -> int:
     """The reserve standard (NHC, Sept 2021: 20 rooms per 10,000 residents) unless the active rule set says."""
-    return int(_rules().extra.get("isolation_rooms_per_10000", 20))
+    return int(active_rules_or_defaults().extra.get("isolation_rooms_per_10000", 20))
 
 
 def categories() -> list[tuple[str, str]]:
@@ -348,7 +338,7 @@ def capacity_forecast(*, user, days: int = 14, now: datetime.datetime | None = N
             seen.add(subject_id)
             # A stage ending at midnight: the person leaves during the day before.
             releases[timezone.localtime(due_at - datetime.timedelta(seconds=1)).date()] += 1
-    plan = _rules().plans.get("close_contact")
+    plan = active_rules_or_defaults().plans.get("close_contact")
     central = plan is not None and plan.stages[0].status == "central_isolation"
     stay_days = plan.stages[0].days if central else 7
     cases_per_day, contacts_per_case = recent_rates(path=user.scope_path or "/")

@@ -39,6 +39,19 @@ def active_rules() -> Rules:
     return version_rules(active_version())
 
 
+# A fresh install before an administrator activates a rule set: the engine's defaults, with no plans.
+_DEFAULT_RULES = {"lookback_days": 4, "fever_threshold": "37.3"}
+
+
+def active_rules_or_defaults() -> Rules:
+    """The active rules, or the engine's defaults when none is active, for modules that only read a number or two
+    (tracing's deadlines, a fever threshold); measures themselves need an active rule set."""
+    try:
+        return active_rules()
+    except RuleSetVersion.DoesNotExist:
+        return rules_from_dict(dict(_DEFAULT_RULES))
+
+
 def _require_view(user) -> None:
     if not has_capability(user, "protocols.view"):
         raise Http404

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import ensure_unit_in_scope, unit_in_scope
 from fangkong.audit.services import audit_record
+from fangkong.protocols.selectors import active_rules_or_defaults as active_rules
 from fangkong.tracing.engine.chains import would_create_cycle
 from fangkong.tracing.models import AssistRequest, Case, Contact, DetectionHit, Exposure, Link, PlaceVisit
 
@@ -42,17 +43,6 @@ def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
     if value is not None and timezone.is_naive(value):
         return timezone.make_aware(value)
     return value
-
-
-def active_rules():
-    from fangkong.protocols.engine.rules import rules_from_dict
-    from fangkong.protocols.models import RuleSetVersion
-    from fangkong.protocols.selectors import active_rules as protocol_rules
-
-    try:
-        return protocol_rules()
-    except RuleSetVersion.DoesNotExist:
-        return rules_from_dict({"lookback_days": 4, "fever_threshold": "37.3"})
 
 
 def _ensure_may_trace(actor, unit) -> None:

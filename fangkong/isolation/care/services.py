@@ -18,36 +18,22 @@ from fangkong.audit.services import audit_record
 from fangkong.core.paths import is_within
 from fangkong.isolation.care.kinds import HEALTH_ALERT, REQUEST
 from fangkong.isolation.models import CareRequest, HealthCheck, Period, Site, Stay, Symptom
+from fangkong.protocols.selectors import active_rules_or_defaults
 from fangkong.tasks.models import Task
 from fangkong.tasks.services import TaskSpec, task_complete, task_create_many
 
 LOWEST, HIGHEST = Decimal("34.0"), Decimal("43.0")
-# Used only while no rule set is active (a fresh install): the threshold of every COVID-19 preset.
-DEFAULT_FEVER = Decimal("37.3")
 DEFAULT_REQUEST_HOURS = 12
 # Kinds a doctor answers; the rest go to whoever answers for the site's node.
 DOCTOR_KINDS = {CareRequest.Kind.MEDICINE, CareRequest.Kind.MENTAL_HEALTH}
 
 
-def _rules():
-    from fangkong.protocols.models import RuleSetVersion
-    from fangkong.protocols.selectors import active_rules
-
-    try:
-        return active_rules()
-    except RuleSetVersion.DoesNotExist:
-        return None
-
-
 def fever_threshold() -> Decimal:
-    rules = _rules()
-    return Decimal(rules.fever_threshold) if rules is not None else DEFAULT_FEVER
+    return Decimal(active_rules_or_defaults().fever_threshold)
 
 
 def request_hours() -> int:
-    rules = _rules()
-    return int(rules.extra.get("isolation_request_hours", DEFAULT_REQUEST_HOURS)) if rules is not None \
-        else DEFAULT_REQUEST_HOURS
+    return int(active_rules_or_defaults().extra.get("isolation_request_hours", DEFAULT_REQUEST_HOURS))
 
 
 def is_fever(temperature: Decimal, threshold: Decimal) -> bool:
