@@ -1,7 +1,12 @@
 """Form helpers every app's views share."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.forms import NON_FIELD_ERRORS
+
+# A <input type="datetime-local"> and what it (or a person typing) sends: with or without seconds, T or a space.
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 def add_service_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:

@@ -3,10 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import DATETIME_FORMATS, DATETIME_LOCAL
 from fangkong.isolation.models import Category, Room
-
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class SiteForm(forms.Form):
@@ -67,8 +65,8 @@ class TripForm(forms.Form):
     escort_name = forms.CharField(label=_("Escort"), max_length=50, required=False)
     driver = forms.TypedChoiceField(label=_("Driver's account (sees the trip on a phone)"), coerce=int,
                                     required=False, empty_value=None)
-    departs_at = forms.DateTimeField(label=_("Departs at"), required=False, widget=_DATETIME,
-                                     input_formats=_DATETIME_FORMATS)
+    departs_at = forms.DateTimeField(label=_("Departs at"), required=False, widget=DATETIME_LOCAL,
+                                     input_formats=DATETIME_FORMATS)
     stays = forms.TypedMultipleChoiceField(label=_("People to pick up"), coerce=int,
                                            widget=forms.CheckboxSelectMultiple)
 

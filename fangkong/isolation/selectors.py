@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from fangkong.accounts.scope import get_visible_or_404
 from fangkong.core.paths import subtree_q
+from fangkong.core.stats import nearest_rank
 from fangkong.isolation.engine.allocation import Candidate, FreeRoom, SiteInfo, allocate
 from fangkong.isolation.models import Category, Room, Site, Stay, Trip
 from fangkong.isolation.services import LIVE, category_for
@@ -154,14 +155,6 @@ def occupancy(*, user) -> list[SiteOccupancy]:
                           people=sum(people[s.pk].values()), by_category=people[s.pk]) for s in sites]
 
 
-def _nearest_rank(values: list[float], fraction: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * fraction // 1))
-    return ordered[int(rank) - 1]
-
-
 @dataclass
 class DayFigure:
     day: datetime.date
@@ -195,7 +188,7 @@ def queue_to_room(*, user, days: int = 14, now: datetime.datetime | None = None)
     for offset in range(days):
         day = since + datetime.timedelta(days=offset)
         values = hours.get(day, [])
-        rows.append(DayFigure(day, len(values), _nearest_rank(values, 0.5), _nearest_rank(values, 0.9),
+        rows.append(DayFigure(day, len(values), nearest_rank(values, 0.5), nearest_rank(values, 0.9),
                               waiting.get(day, 0)))
     return list(reversed(rows))
 

@@ -16,6 +16,10 @@ class ManagementStatus(models.TextChoices):
     RELEASED = "released", _("Released")
 
 
+# Statuses that keep a person where they are: a positive pool, a case and a classified contact count as under control.
+CONFINING_STATUSES = frozenset({"home_isolation", "central_isolation", "observation", "hospital"})
+
+
 class IdType(models.TextChoices):
     RESIDENT = "resident", _("Resident ID card")
     PASSPORT = "passport", _("Passport")

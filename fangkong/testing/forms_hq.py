@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+from fangkong.core.forms import DATETIME_FORMATS, DATETIME_LOCAL
+
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 def _unit_label(unit) -> str:
@@ -20,8 +20,8 @@ class RoundForm(forms.Form):
                                            widget=forms.SelectMultiple(attrs={"size": 10}))
     node_codes = forms.CharField(label=_("Or node codes"), required=False, max_length=2000,
                                  help_text=_("Codes of streets, communities or grids, separated by commas."))
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=_DATETIME, input_formats=_DATETIME_FORMATS)
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=_DATETIME, input_formats=_DATETIME_FORMATS)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME_LOCAL, input_formats=DATETIME_FORMATS)
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DATETIME_LOCAL, input_formats=DATETIME_FORMATS)
     pool_size = forms.TypedChoiceField(label=_("Pool size"), coerce=int)
 
     def __init__(self, *args, units=(), pool_sizes=(), default_pool_size=None, **kwargs):

@@ -19,6 +19,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.masking import mask_id_number
 from fangkong.core.paths import is_within
 from fangkong.people.identity import phone_for_form
+from fangkong.people.models import CONFINING_STATUSES
 from fangkong.territory.models import Level, Unit
 from fangkong.testing.models import (
     Coverage,
@@ -39,8 +40,6 @@ from fangkong.testing.models import (
 
 RECALL_MEMBER_SUBJECT = "testing.recallmember"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")
-# A status a positive pool never lowers (someone already in hospital stays there).
-_CONFINING = {"home_isolation", "central_isolation", "observation", "hospital"}
 
 
 def _user(actor):
@@ -681,7 +680,7 @@ def _confine(person, *, cause: str):
     from fangkong.people.models import ManagementStatus
     from fangkong.people.services import person_status_change
 
-    if person.status in _CONFINING:
+    if person.status in CONFINING_STATUSES:  # never lowered (hospital stays)
         return "", None
     previous = person.status
     change = person_status_change(person=person, to_status=ManagementStatus.HOME_ISOLATION, cause=cause[:200],

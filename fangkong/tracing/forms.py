@@ -3,16 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import DATETIME_FORMATS, DATETIME_LOCAL
 from fangkong.people.models import IdType
 from fangkong.tracing.models import Case, Contact, Exposure, Link, PlaceVisit
 
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 def _datetime(label, required=True, **kwargs):
-    return forms.DateTimeField(label=label, required=required, widget=_DATETIME, input_formats=_DATETIME_FORMATS,
+    return forms.DateTimeField(label=label, required=required, widget=DATETIME_LOCAL, input_formats=DATETIME_FORMATS,
                                **kwargs)
 
 

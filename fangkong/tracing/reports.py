@@ -7,7 +7,6 @@ nothing to wait for when the core information is complete and no close contact o
 """
 
 import datetime
-import math
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.paths import path_ids, subtree_q
+from fangkong.core.stats import nearest_rank
 from fangkong.tracing.models import Case, Contact
 
 IN_TIME, LATE, PENDING, OVERDUE, NONE = "in_time", "late", "pending", "overdue", "none"
@@ -99,15 +99,6 @@ def case_timeliness(case: Case, rules, *, now: datetime.datetime | None = None) 
 
 
 # --- per day -----------------------------------------------------------------------------------------------------
-
-
-def nearest_rank(values: list[float], fraction: float) -> float | None:
-    """The nearest-rank percentile: the smallest value with at least `fraction` of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
 
 
 @dataclass

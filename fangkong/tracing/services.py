@@ -20,15 +20,12 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import ensure_unit_in_scope, unit_in_scope
 from fangkong.audit.services import audit_record
+from fangkong.people.models import CONFINING_STATUSES
 from fangkong.protocols.selectors import active_rules_or_defaults as active_rules
 from fangkong.tracing.engine.chains import would_create_cycle
 from fangkong.tracing.models import AssistRequest, Case, Contact, DetectionHit, Exposure, Link, PlaceVisit
 
 CASE_SUBJECT = "tracing.case"
-# Statuses under which a person counts as under control.
-CONFINING = {"home_isolation", "central_isolation", "observation", "hospital"}
-_SEVERITY = {"normal": 0, "released": 0, "home_monitoring": 1, "home_isolation": 2, "observation": 3,
-             "central_isolation": 3, "hospital": 4}
 
 
 def _user(actor):
@@ -113,7 +110,7 @@ def _confine(person, cause: str) -> None:
     from fangkong.people.services import person_status_change
 
     person.refresh_from_db(fields=["status", "status_since"])
-    if person.status not in CONFINING:
+    if person.status not in CONFINING_STATUSES:
         person_status_change(person=person, to_status="home_isolation", cause=cause[:200], actor=None)
 
 
@@ -501,7 +498,7 @@ def _contact_on_file(*, case, person, category, exposure_at, reason, via, source
     now = timezone.now()
     if measure.status == Measure.Status.ACTIVE:
         status = Contact.Status.CONTROLLED
-        controlled_at = now if person.status in CONFINING or not _confines(measure) else None
+        controlled_at = now if person.status in CONFINING_STATUSES or not _confines(measure) else None
     else:
         status, controlled_at = Contact.Status.NOT_REQUIRED, now
     contact = Contact.objects.create(
@@ -539,8 +536,12 @@ def _contact_outside(*, case, outside, category, exposure_at, reason, via, sourc
     address = str(outside.get("address") or "").strip()[:200]
     region, region_code = str(outside.get("region") or "").strip()[:100], ""
     if address:
-        region_code, resolved = _resolve_region(address)
-        region = region or resolved
+        from fangkong.risk.regions import resolve_origin
+
+        origin = resolve_origin(address)
+        if origin is not None:
+            region_code = origin.code
+            region = region or f"{origin.province}{origin.city}{origin.county}"
     contact = Contact.objects.create(
         case=case, person=None, unit=None, category=category, via=via, reason=reason[:200], exposure_at=exposure_at,
         source=source, copresent_minutes=copresent_minutes, status=Contact.Status.ASSIST, created_by=_user(actor))
@@ -550,20 +551,6 @@ def _contact_outside(*, case, outside, category, exposure_at, reason, via, sourc
     audit_record(actor=actor, obj=case, action="assist_add", unit_path=case.unit.path,
                  changes={"assist": (None, category)}, note=reason[:200])
     return contact
-
-
-def _resolve_region(address: str) -> tuple[str, str]:
-    """The GB/T 2260 county code and a readable name of an address (cpca); ("", "") when it does not resolve."""
-    try:
-        import cpca
-
-        frame = cpca.transform([address])
-    except Exception:  # cpca is a best effort; the address itself is still sent
-        return "", ""
-    row = frame.iloc[0]
-    code = str(row.get("adcode") or "")[:6]
-    names = [str(row.get(k) or "") for k in ("省", "市", "区")]
-    return (code if len(code) == 6 and code.isdigit() else ""), "".join(n for n in names if n and n != "None")
 
 
 @transaction.atomic

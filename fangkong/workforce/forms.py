@@ -1,9 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import DATETIME_LOCAL
 from fangkong.workforce.models import PostKind
-
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def _node_choices(nodes):
@@ -30,8 +29,8 @@ class PostForm(forms.Form):
 
 
 class ShiftForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=_DATETIME)
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=_DATETIME)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME_LOCAL)
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DATETIME_LOCAL)
     leader = forms.ModelChoiceField(label=_("Leader"), queryset=None, required=False,
                                     empty_label=_("— no account, enter the name below —"))
     leader_name = forms.CharField(label=_("Leader's name (without an account)"), max_length=50, required=False)
