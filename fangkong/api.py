@@ -44,6 +44,7 @@ def not_found(request, exc):
 def _mount():
     from fangkong.accounts.api import router as accounts_router
     from fangkong.arrivals.api import router as arrivals_router
+    from fangkong.command.api import router as command_router
     from fangkong.people.api import router as people_router
     from fangkong.protocols.api import router as protocols_router
     from fangkong.risk.api import router as risk_router
@@ -63,6 +64,7 @@ def _mount():
     api.add_router("/workforce", workforce_router)
     api.add_router("/testing", testing_router)
     api.add_router("/tracing", tracing_router)
+    api.add_router("/command", command_router)
 
 
 _mount()

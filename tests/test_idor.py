@@ -325,6 +325,20 @@ def _recall(world):
     return Recall.objects.create(tube=tube, unit=world.city.b.community, reason="positive", created_at=timezone.now())
 
 
+def _daily_report(world):
+    from fangkong.command.models import DailyReport
+
+    return DailyReport.objects.create(day=timezone.localdate(), unit=world.city.b.district, pdf=b"%PDF-1.7 " +
+                                      MARKER.encode(), xlsx=b"PK")
+
+
+def _review_item(world):
+    from fangkong.command.models import ReviewItem
+
+    return ReviewItem.objects.create(day=timezone.localdate(), unit=world.city.b.district, kind="other",
+                                     title=f"{MARKER}问题", fix="整改")
+
+
 BUILDERS = {
     "unit_id": _unit,
     "parent_id": _unit,
@@ -356,6 +370,8 @@ BUILDERS = {
     "lab_id": _lab,
     "handover_id": _handover,
     "recall_id": _recall,
+    "report_id": _daily_report,
+    "item_id": _review_item,
 }
 # City-wide data every role may read and only the HQ changes: not a district's object, so not an IDOR case
 # (protocols' own tests check who may change a rule set).

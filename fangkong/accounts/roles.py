@@ -25,7 +25,8 @@ _OFFICE = _FIELD | {"people.reveal", "people.merge", "people.export", "territory
                     "territory.export", "tasks.dispatch", "tasks.report", "risk.change", "arrivals.import",
                     "arrivals.manage", "arrivals.report", "workforce.change", "testing.manage", "testing.report",
                     "testing.export", "tracing.view", "tracing.report", "tracing.export", "isolation.view",
-                    "isolation.manage", "isolation.place", "isolation.transfer", "isolation.report"}
+                    "isolation.manage", "isolation.place", "isolation.transfer", "isolation.report",
+                    "command.view", "command.report", "command.review"}
 # At a checkpoint: register passages and arrivals, see the post's roster; nothing else of the city.
 _CHECKPOINT = {"people.view", "territory.view", "tasks.view", "tasks.change", "protocols.view", "risk.view",
                "arrivals.view", "arrivals.register", "workforce.view"}

@@ -20,6 +20,11 @@ def mask_phone(value: str | None) -> str:
     return mask(value, settings.MASK_PHONE_KEEP)
 
 
+def mask_name(name: str) -> str:
+    """张三丰 → 张**: the surname is enough to tell rows apart in a list."""
+    return name[0] + "*" * (len(name) - 1) if name and len(name) > 1 else name
+
+
 def mask_address(value: str | None) -> str:
     """Keep the area, hide the door: the first 6 characters, then stars."""
     if not value:

@@ -631,7 +631,10 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
             Unit.objects.bulk_create(plan.units, batch_size=1000)
             build = DemoBuild.objects.create(city_id=plan.city.id, size=size, persons_target=persons, seed=seed,
                                              first_unit_id=first_unit_id)
-            phase(f"territory ({len(plan.units)} units)", started)
+            from fangkong.demo.geometry import seed_geometry
+
+            seed_geometry(plan.city)
+            phase(f"territory ({len(plan.units)} units, synthetic polygons down to the grids)", started)
             started = time.perf_counter()
             _write_staff(plan, seed=seed, today=today, report=report)
             _reset_sequences([Unit, User, Responsibility])
@@ -696,6 +699,11 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
 
     seed_isolation(district=plan.districts[0])
     phase("isolation: two sites, the checkpoint's family received, the contacts in the queue", started)
+    started = time.perf_counter()
+    from fangkong.demo.epidemic import seed_epidemic
+
+    epidemic = seed_epidemic(city=plan.city, seed=seed)
+    phase(f"epidemic history: {epidemic['cases']} cases over four weeks, {epidemic['links']} links", started)
     if size == "large":
         from fangkong.demo.testing_round import seed_round_samples_by_file
 
@@ -710,6 +718,17 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
 
     tallies_refresh()
     phase("node tallies", started)
+    started = time.perf_counter()
+    from fangkong.command.snapshot import snapshot_take
+
+    snapshot_take()
+    phase("dashboard snapshot", started)
+    started = time.perf_counter()
+    from fangkong.command.jobs import generate_review_pack, send_daily_report
+
+    generate_review_pack()
+    send_daily_report()
+    phase("tonight's review pack and today's daily report", started)
     report.counts = demo_counts(plan.city)
     return report
 
@@ -820,7 +839,12 @@ def _wipe_city(city: Unit) -> None:
     wipe_tracing(units=units)
     wipe_testing_round(units=units)
     wipe_outbreak(units=units)
+    from fangkong.command.models import DailyReport, NodeFigures, ReviewItem
+
     for queryset in (
+        NodeFigures.objects.filter(unit_id__in=units),
+        DailyReport.objects.filter(unit_id__in=units),
+        ReviewItem.objects.filter(unit_id__in=units),
         Task.objects.filter(unit_id__in=units),
         Task.objects.filter(owner_id__in=users),
         StatusChange.objects.filter(person_id__in=persons),

@@ -311,6 +311,22 @@ def capacity_forecast(*, user, days: int = 14, now: datetime.datetime | None = N
     """engine.forecast from what is known now: free rooms and the queue in the user's sites, the stage ends of the
     people in them, new cases and contacts per case of the last days (tracing), and the protocol's close-contact
     plan (its centralised days, and whether it is centralised at all)."""
+    return capacity_forecast_for(sites=sites_for(user=user), queue=queue_count(user=user),
+                                 path=user.scope_path or "/", days=days, now=now)
+
+
+def capacity_forecast_of_node(*, unit, days: int = 14, now: datetime.datetime | None = None):
+    """The same forecast for a node's sites and queue, for the command centre's snapshot (no user)."""
+    from fangkong.tasks.models import OPEN_STATUSES, Task
+
+    queue = (Task.objects.filter(subtree_q("unit__path", unit.path), kind="transfer_to_isolation",
+                                 status__in=OPEN_STATUSES, person__isnull=False)
+             .exclude(person_id__in=Stay.objects.filter(status__in=LIVE).values("person_id")).count())
+    return capacity_forecast_for(sites=Site.objects.filter(subtree_q("unit__path", unit.path)), queue=queue,
+                                 path=unit.path, days=days, now=now)
+
+
+def capacity_forecast_for(*, sites, queue: int, path: str, days: int = 14, now: datetime.datetime | None = None):
     from fangkong.isolation.engine.forecast import forecast
     from fangkong.protocols.services import MEASURE_SUBJECT
     from fangkong.tasks.models import OPEN_STATUSES, Task
@@ -318,7 +334,7 @@ def capacity_forecast(*, user, days: int = 14, now: datetime.datetime | None = N
 
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    sites = sites_for(user=user).filter(active=True)
+    sites = sites.filter(active=True)
     free = Room.objects.filter(site__in=sites, status=Room.Status.AVAILABLE).count()
     measures = list(Stay.objects.filter(site__in=sites, status=Stay.Status.ARRIVED, measure__isnull=False)
                     .values_list("measure_id", flat=True))
@@ -334,8 +350,8 @@ def capacity_forecast(*, user, days: int = 14, now: datetime.datetime | None = N
     plan = active_rules_or_defaults().plans.get("close_contact")
     central = plan is not None and plan.stages[0].status == "central_isolation"
     stay_days = plan.stages[0].days if central else 7
-    cases_per_day, contacts_per_case = recent_rates(path=user.scope_path or "/")
-    return forecast(today=today, days=days, free_rooms=free, queue=queue_count(user=user),
+    cases_per_day, contacts_per_case = recent_rates(path=path, now=now)
+    return forecast(today=today, days=days, free_rooms=free, queue=queue,
                     releases=dict(releases), new_cases_per_day=cases_per_day, contacts_per_case=contacts_per_case,
                     central_share=1.0 if central else 0.0, stay_days=stay_days)
 

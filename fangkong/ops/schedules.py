@@ -23,12 +23,18 @@ def _daily_report_at() -> time:
     return time(int(hour), int(minute))
 
 
+def _review_at() -> time:
+    hour, minute = getattr(settings, "OPS_REVIEW_PACK_AT", "20:00").split(":")
+    return time(int(hour), int(minute))
+
+
 def default_schedules() -> list[ScheduleSpec]:
     return [
         ScheduleSpec("escalate-overdue", "fangkong.tasks.jobs.escalate_overdue_job", interval_seconds=300),
         ScheduleSpec("unit-tallies", "fangkong.territory.jobs.refresh_unit_tallies", interval_seconds=300),
         ScheduleSpec("dashboard-snapshot", "fangkong.command.jobs.refresh_dashboard_snapshot", interval_seconds=300),
         ScheduleSpec("daily-report", "fangkong.command.jobs.send_daily_report", daily_at=_daily_report_at()),
+        ScheduleSpec("review-pack", "fangkong.command.jobs.generate_review_pack", daily_at=_review_at()),
         ScheduleSpec("risk-downgrade-proposals", "fangkong.risk.jobs.propose_downgrades_job", interval_seconds=3600),
         ScheduleSpec("protocol-reminders", "fangkong.protocols.jobs.send_protocol_reminders", interval_seconds=900),
         ScheduleSpec("testing-unsampled-sweep", "fangkong.testing.jobs.sweep_unsampled_job", interval_seconds=1800),

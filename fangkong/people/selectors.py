@@ -85,6 +85,17 @@ def person_get(*, user, person_id: int, action: str = "view") -> Person:
     )
 
 
+def status_at(*, person: Person, moment) -> str:
+    """The person's management status at `moment`, from their status history."""
+    before = StatusChange.objects.filter(person=person, at__lte=moment).order_by("-at", "-id").first()
+    if before is not None:
+        return before.to_status
+    after = StatusChange.objects.filter(person=person, at__gt=moment).order_by("at", "id").first()
+    if after is not None:
+        return after.from_status or ManagementStatus.NORMAL
+    return person.status
+
+
 def person_status_history(*, person: Person) -> QuerySet:
     return StatusChange.objects.filter(person=person).select_related("actor", "task").order_by("-at", "-id")
 

@@ -60,6 +60,10 @@ class RulesForm(forms.Form):
     trace_first_contact_hours = forms.IntegerField(label=_("Tracer reaches a new case within (hours)"))
     trace_core_hours = forms.IntegerField(label=_("Core tracing information within (hours)"))
     trace_report_hours = forms.IntegerField(label=_("Full tracing report within (hours)"))
+    serial_interval_mean = forms.DecimalField(label=_("Serial interval, mean (days)"), decimal_places=1,
+                                              max_digits=3)
+    serial_interval_sd = forms.DecimalField(label=_("Serial interval, standard deviation (days)"),
+                                            decimal_places=1, max_digits=3)
     pool_size = forms.TypedChoiceField(label=_("Default pool size"), coerce=int,
                                        choices=[(n, str(n)) for n in POOL_SIZES])
     pool_sizes = forms.TypedMultipleChoiceField(label=_("Allowed pool sizes"), coerce=int,
@@ -74,8 +78,8 @@ class RulesForm(forms.Form):
         self.extra = rules.get("extra") or {}
         for name in ("lookback_days", "fever_threshold", "release_ct", "report_hours", "lockdown_hours",
                      "negative_test_hours", "pool_recheck_hours", "round_result_hours", "trace_first_contact_hours",
-                     "trace_core_hours", "trace_report_hours", "pool_size", "pool_sizes",
-                     "levels"):
+                     "trace_core_hours", "trace_report_hours", "serial_interval_mean", "serial_interval_sd",
+                     "pool_size", "pool_sizes", "levels"):
             self.fields[name].initial = rules.get(name)
         self.fields["description"].initial = description
         status_choices = [(code, label) for code, label in STAGE_STATUS_LABELS.items()]
@@ -125,7 +129,8 @@ class RulesForm(forms.Form):
         return [self[name] for name in ("lookback_days", "fever_threshold", "release_ct", "report_hours",
                                         "lockdown_hours", "negative_test_hours", "pool_recheck_hours",
                                         "round_result_hours", "trace_first_contact_hours", "trace_core_hours",
-                                        "trace_report_hours", "pool_size")]
+                                        "trace_report_hours", "serial_interval_mean", "serial_interval_sd",
+                                        "pool_size")]
 
     def field_rows(self):
         """The bound fields grouped for the template: per category its hours and its stage rows."""
@@ -166,6 +171,8 @@ class RulesForm(forms.Form):
                                                    "trace_core_hours", "trace_report_hours", "pool_size")}
         rules["fever_threshold"] = str(data["fever_threshold"]) if data.get("fever_threshold") is not None else None
         rules["release_ct"] = str(data["release_ct"]) if data.get("release_ct") is not None else None
+        for name in ("serial_interval_mean", "serial_interval_sd"):
+            rules[name] = str(data[name]) if data.get(name) is not None else None
         rules["pool_sizes"] = list(data.get("pool_sizes") or [])
         rules["levels"] = list(data.get("levels") or [])
         plans = {}

@@ -39,6 +39,8 @@ FIELD_LABELS = {
     "trace_first_contact_hours": gettext_lazy("Tracer reaches a new case within (hours)"),
     "trace_core_hours": gettext_lazy("Core tracing information within (hours)"),
     "trace_report_hours": gettext_lazy("Full tracing report within (hours)"),
+    "serial_interval_mean": gettext_lazy("Serial interval, mean (days)"),
+    "serial_interval_sd": gettext_lazy("Serial interval, standard deviation (days)"),
     "first_contact_hours": gettext_lazy("First contact within (hours)"),
     "transfer_hours": gettext_lazy("Transfer within (hours)"),
     "release_rule": gettext_lazy("Release rule"),
@@ -138,7 +140,7 @@ def plan_rows(rules: dict) -> list[PlanRow]:
 def general_rows(rules: dict) -> list[tuple[str, str]]:
     names = ("lookback_days", "fever_threshold", "release_ct", "report_hours", "lockdown_hours", "negative_test_hours",
              "pool_recheck_hours", "round_result_hours", "trace_first_contact_hours", "trace_core_hours",
-             "trace_report_hours", "pool_size", "pool_sizes", "levels")
+             "trace_report_hours", "serial_interval_mean", "serial_interval_sd", "pool_size", "pool_sizes", "levels")
     rows = []
     for name in names:
         value = rules.get(name)

@@ -1,8 +1,6 @@
 """How a task's subject is shown: names in full to those who do the work, masked to everyone else."""
 
-def mask_name(name: str) -> str:
-    """张三丰 → 张**: the surname is enough to tell rows apart in a list."""
-    return name[0] + "*" * (len(name) - 1) if name and len(name) > 1 else name
+from fangkong.core.masking import mask_name
 
 
 def subject_label(task, user) -> str:

@@ -25,11 +25,11 @@ from django.utils import timezone
 
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import get_visible_or_404, unit_in_scope
+from fangkong.core.masking import mask_name
 from fangkong.core.pagination import KeysetPage, keyset_page
 from fangkong.core.paths import subtree_q
 from fangkong.people.models import Person
 from fangkong.tasks.models import OPEN_STATUSES, Task
-from fangkong.tasks.presenters import mask_name
 from fangkong.territory.models import Unit
 
 _RELATED = ("unit", "person", "household", "household__unit", "owner", "escalated_owner", "escalated_to")

@@ -63,6 +63,9 @@ class Case(models.Model):
     report_done_at = models.DateTimeField(_("full report complete"), null=True, blank=True)
     # When every close contact found so far was under control (None while one is not).
     contacts_controlled_at = models.DateTimeField(_("contacts under control"), null=True, blank=True)
+    # Already isolated (home, site, hospital) when sampled: found among people under control (管控内), not in the
+    # community (社会面). The share of these is how a HQ sees whether control outpaces transmission.
+    under_control = models.BooleanField(_("found under control"), default=False)
     summary = models.TextField(_("summary"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

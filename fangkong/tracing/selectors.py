@@ -181,3 +181,13 @@ def recent_rates(*, path: str, days: int = 7, now=None) -> tuple[float, float]:
                                       category__in=(Contact.Category.CLOSE, Contact.Category.SECONDARY)).count()
     n = recent.count()
     return cases / days, (contacts / n if n else 0.0)
+
+
+def city_serial_intervals():
+    """The serial intervals of every linked pair on file with both onsets known (the command centre's Rt uses
+    them for the whole city: the interval is the pathogen's, not a district's)."""
+    from fangkong.tracing.engine.chains import serial_intervals
+
+    onsets = dict(Case.objects.filter(onset_date__isnull=False).values_list("pk", "onset_date"))
+    pairs = [(a, b) for a, b in Link.objects.values_list("infector_id", "infectee_id") if a in onsets and b in onsets]
+    return serial_intervals(pairs, onsets)

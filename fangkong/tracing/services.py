@@ -21,6 +21,7 @@ from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import ensure_unit_in_scope, unit_in_scope
 from fangkong.audit.services import audit_record
 from fangkong.people.models import CONFINING_STATUSES
+from fangkong.people.selectors import status_at
 from fangkong.protocols.selectors import active_rules_or_defaults as active_rules
 from fangkong.tracing.engine.chains import would_create_cycle
 from fangkong.tracing.models import AssistRequest, Case, Contact, DetectionHit, Exposure, Link, PlaceVisit
@@ -146,6 +147,7 @@ def case_open(*, person, first_positive_at: datetime.datetime, source: str, acto
     rules = active_rules()
     start, end = lookback_window(onset_date=onset_date, first_positive_at=first_positive_at, end_at=reported_at,
                                  lookback_days=rules.lookback_days)
+    under_control = status_at(person=person, moment=first_positive_at) in CONFINING_STATUSES
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -155,7 +157,8 @@ def case_open(*, person, first_positive_at: datetime.datetime, source: str, acto
                                      else Case.Clinical.MILD),
                     onset_date=onset_date, first_positive_at=first_positive_at, ct_orf1ab=ct_orf1ab, ct_n=ct_n,
                     source=source, source_ref=(source_ref or "")[:60], positive_case=positive_case, tracer=tracer,
-                    window_start=start, window_end=end, reported_at=reported_at, created_by=_user(actor))
+                    window_start=start, window_end=end, reported_at=reported_at, under_control=under_control,
+                    created_by=_user(actor))
             break
         except IntegrityError:
             existing = Case.objects.filter(person=person).first()

@@ -131,10 +131,26 @@ def test_a_second_run_without_reset_refuses_and_changes_nothing(demo, db):
     assert demo_counts(demo.city) == demo.counts
 
 
+def _wipe_scenes_under(node) -> None:
+    from fangkong.demo.isolation_sites import wipe_isolation
+    from fangkong.demo.outbreak import wipe_outbreak
+    from fangkong.demo.tracing_cases import wipe_tracing
+    from fangkong.protocols.models import Measure
+    from fangkong.tasks.models import Task
+
+    units = Unit.objects.filter(subtree_q("path", node.path)).values("id")
+    wipe_isolation(units=units)
+    wipe_tracing(units=units)
+    wipe_outbreak(units=units)
+    Task.objects.filter(subtree_q("person__unit__path", node.path)).delete()
+    Measure.objects.filter(subtree_q("person__unit__path", node.path)).delete()
+
+
 def test_an_interrupted_build_resumes_where_it_stopped(demo, db):
     # given a build that stopped before its last street
     last_street = _units(demo, Level.STREET).order_by("-id").first()
     in_street = subtree_q("unit__path", last_street.path)
+    _wipe_scenes_under(last_street)  # a build stops before the scenes: they hold none of its people yet
     PersonTag.objects.filter(person__in=Person.objects.filter(in_street)).delete()
     Responsibility.objects.filter(in_street, household__isnull=False).delete()
     Person.objects.filter(in_street).delete()
@@ -143,8 +159,11 @@ def test_an_interrupted_build_resumes_where_it_stopped(demo, db):
     # when it runs again
     out = StringIO()
     call_command("demo", "--size", "tiny", "--no-serve", stdout=out)
-    # then the missing street is there again and nothing is doubled
-    assert demo_counts(demo.city) == demo.counts
+    # then the missing street is there again and nothing is doubled (the scenes' tasks of that street's people
+    # were removed above and the scenes, already seeded, do not run twice)
+    counts, expected = demo_counts(demo.city), dict(demo.counts)
+    assert counts.pop("tasks") <= expected.pop("tasks")
+    assert counts == expected
     assert "resumed" in out.getvalue()
 
 

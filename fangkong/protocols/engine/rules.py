@@ -89,6 +89,9 @@ class Rules:
     trace_first_contact_hours: int = 2
     trace_core_hours: int = 4
     trace_report_hours: int = 24
+    # Epidemic analytics: the serial interval (days) Rt uses until enough linked pairs give an estimate.
+    serial_interval_mean: Decimal = Decimal("3.0")
+    serial_interval_sd: Decimal = Decimal("2.0")
     extra: dict = field(default_factory=dict)
 
 
@@ -221,6 +224,10 @@ def rules_from_dict(data: dict) -> Rules:
                                        high=48, default=2),
         trace_core_hours=_int(data, "trace_core_hours", "trace_core_hours", low=1, high=72, default=4),
         trace_report_hours=_int(data, "trace_report_hours", "trace_report_hours", low=1, high=168, default=24),
+        serial_interval_mean=_decimal(data, "serial_interval_mean", "serial_interval_mean", low="1.1", high="20",
+                                      default="3.0"),
+        serial_interval_sd=_decimal(data, "serial_interval_sd", "serial_interval_sd", low="0.1", high="20",
+                                    default="2.0"),
         extra=dict(extra),
     )
 
@@ -241,6 +248,8 @@ def rules_to_dict(rules: Rules) -> dict:
         "trace_first_contact_hours": rules.trace_first_contact_hours,
         "trace_core_hours": rules.trace_core_hours,
         "trace_report_hours": rules.trace_report_hours,
+        "serial_interval_mean": str(rules.serial_interval_mean),
+        "serial_interval_sd": str(rules.serial_interval_sd),
         "plans": {
             category: {
                 "first_contact_hours": plan.first_contact_hours,

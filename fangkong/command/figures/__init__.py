@@ -1,0 +1,74 @@
+"""The dashboard's figures, one collector module per source module, all additive counts per node.
+
+A collector is `collect(ctx) -> Counts`, where Counts maps a unit id (any level, down to the building where the
+row lives) to {key: count}; the snapshot job adds every node's counts to all its ancestors down to the grid.
+Ratios (coverage, on-time shares) are never stored: both their parts are, and the reader divides.
+
+Keys are "<group>.<name>"; the group decides which capability a user needs to see the figure. A module that lands
+later (supervision, supplies) adds its collector to COLLECTORS and its group to GROUP_CAPABILITY; until then its
+figures are simply absent, and the pages say so.
+
+Keys written today:
+  people.persons, people.households, people.status.<ManagementStatus value>
+  cases.total, cases.confirmed, cases.asymptomatic, cases.today, cases.today_controlled, cases.controlled,
+  cases.imported, cases.week, cases.week_controlled, cases.late (a tracing step past its deadline, open)
+  contacts.close, contacts.secondary, contacts.controlled, contacts.assist_open
+  isolation.sites, isolation.rooms, isolation.rooms_free, isolation.rooms_occupied, isolation.people,
+  isolation.queue, isolation.shortfall (rooms short in the 14-day forecast; on the city and districts only)
+  testing.target, testing.sampled (the running round(s)), testing.positive_pools
+  arrivals.today, arrivals.week, arrivals.first_contact_done, arrivals.first_contact_on_time,
+  arrivals.first_contact_overdue
+  tasks.open, tasks.overdue, tasks.overdue.<task kind>
+  risk.high, risk.medium, risk.low (risk areas in force on the node's subtree)
+Series (NodeFigures.series, by day "YYYY-MM-DD"): onset (by onset date, or sampling date when there is none;
+imported cases included), imported (by onset date), report, report_confirmed, report_asymptomatic,
+report_imported and controlled (found under control) by result date.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+Counts = dict[int, Counter]
+
+GROUP_CAPABILITY = {
+    "people": "people.view",
+    "cases": "tracing.view",
+    "contacts": "tracing.view",
+    "isolation": "isolation.view",
+    "testing": "testing.report",
+    "arrivals": "arrivals.report",
+    "tasks": "tasks.report",
+    "risk": "risk.view",
+}
+
+# Dotted paths, so that a missing module fails one group of figures and not the snapshot.
+COLLECTORS = [
+    "fangkong.command.figures.people.collect",
+    "fangkong.command.figures.cases.collect",
+    "fangkong.command.figures.isolation.collect",
+    "fangkong.command.figures.testing.collect",
+    "fangkong.command.figures.arrivals.collect",
+    "fangkong.command.figures.tasks.collect",
+    "fangkong.command.figures.risk.collect",
+]
+
+
+def group_of(key: str) -> str:
+    return key.split(".", 1)[0]
+
+
+@dataclass
+class Context:
+    now: datetime
+    today: date
+    # Every unit's path by id, for collectors whose rows sit on a unit outside their own table (a site's unit).
+    paths: dict[int, str] = field(default_factory=dict)
+    # Series by unit id: {unit_id: {"onset": Counter({"2026-11-20": 3})}}.
+    series: dict[int, dict[str, Counter]] = field(default_factory=dict)
+    # Figures that are not additive and belong to one node only (set on that node, not rolled up).
+    node_only: dict[int, dict] = field(default_factory=dict)
+
+
+Collector = Callable[[Context], Counts]
