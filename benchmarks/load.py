@@ -8,6 +8,7 @@ a fixed time, each picking a workload by weight:
 - inbox        — a grid worker reads the inbox
 - search       — the HQ searches people by a name prefix
 - children     — the HQ reads a district's children with counts (the tree page's query)
+- dashboard    — the HQ reads a district's situation dashboard (/api/v1/command/nodes/{id}, from the snapshot)
 - passage      — checkpoint staff record a passage (only if the arrivals API is installed)
 - tube_scan    — a sampler opens a 10-in-1 tube and scans ten residents into it (11 POSTs, timed as one; only
                  when the demo has a sampler and a sampling point: a round of its own over the point's node is
@@ -128,6 +129,10 @@ class Workloads:
     async def children(self, client):
         return await client.get(f"/api/v1/territory/units/{self.district_id}/children", headers=self.headers("hq"))
 
+    async def dashboard(self, client):
+        """The HQ's situation dashboard of a district (the command module's API: the snapshot's rows)."""
+        return await client.get(f"/api/v1/command/nodes/{self.district_id}", headers=self.headers("hq"))
+
     async def tube_scan(self, client):
         """Open a tube and scan ten people into it; the first failing answer, else the tenth (the tube closed)."""
         sampling = self.sampling
@@ -149,7 +154,7 @@ class Workloads:
         return response
 
 
-WEIGHTS = {"task_update": 3, "inbox": 4, "search": 3, "children": 2, "tube_scan": 1}
+WEIGHTS = {"task_update": 3, "inbox": 4, "search": 3, "children": 2, "tube_scan": 1, "dashboard": 2}
 
 
 async def client_loop(base: str, work: Workloads, until: float, results, errors):

@@ -20,16 +20,17 @@ class ReportNotMade(Exception):
 
 
 def send_daily_report() -> int | None:
-    """Today's report of the city. Idempotent: when the schedule already made today's report (a retried or
-    doubled run), nothing new is made; a report requested by hand does not count. Returns the report's id."""
+    """The city's report of yesterday, 0–24 时, made in the morning (OPS_DAILY_REPORT_AT) as a district office
+    reads it. Idempotent: when the schedule already made that report (a retried or doubled run), nothing new is
+    made; a report requested by hand does not count. Returns the report's id."""
     city = Unit.objects.filter(parent__isnull=True, level=Level.CITY).order_by("pk").first()
     if city is None:
         return None
-    today = timezone.localdate()
-    existing = DailyReport.objects.filter(unit=city, day=today, created_by__isnull=True).order_by("-pk").first()
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    existing = DailyReport.objects.filter(unit=city, day=day, created_by__isnull=True).order_by("-pk").first()
     if existing is not None:
         return existing.pk
-    return report_create(unit=city, day=today).pk
+    return report_create(unit=city, day=day).pk
 
 
 def report_start(*, unit: Unit, day, actor):

@@ -216,9 +216,9 @@ def test_scheduled_report_is_made_once_a_day(city, snapshot, hq):
 
     first = scheduled()
     assert send_daily_report() == first
-    report_create(unit=city.city, day=TODAY, actor=hq)  # one by hand does not stop the schedule's, nor count
+    report_create(unit=city.city, day=YESTERDAY, actor=hq)  # one by hand does not stop the schedule's, nor count
     made = DailyReport.objects.get(pk=first)
-    assert (made.unit, made.day, made.created_by) == (city.city, TODAY, None)
+    assert (made.unit, made.day, made.created_by) == (city.city, YESTERDAY, None)
     assert DailyReport.objects.filter(created_by__isnull=True).count() == 1
 
 
