@@ -492,6 +492,6 @@ def test_own_district_is_reachable(client, city, officer_a):
     """The harness would pass vacuously if every page were broken: the same officer reaches A's node."""
     client.force_login(officer_a)
 
-    response = client.get(f"/at/{city.a.grid.pk}/")
+    response = client.get(f"/at/{city.a.grid.pk}/", follow=True)
 
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == f"/command/u/{city.a.grid.pk}/"

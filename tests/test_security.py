@@ -105,9 +105,9 @@ def test_csp_forbids_inline_scripts():
 
 
 PAGES = {
-    "hq": ["core:home", "accounts:profile", "accounts:tokens", "accounts:access_log"],
+    "hq": ["command:dashboard", "accounts:profile", "accounts:tokens", "accounts:access_log"],
     "grid_a": ["core:home", "accounts:profile"],
-    "admin": ["accounts:users", "accounts:user_create", "core:home"],
+    "admin": ["accounts:users", "accounts:user_create", "command:dashboard"],
 }
 
 

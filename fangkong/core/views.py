@@ -1,12 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from fangkong.accounts.roles import Role
+from fangkong.accounts.roles import Role, has_capability
 from fangkong.accounts.scope import get_visible_or_404
 from fangkong.core import selectors
-from fangkong.core.alerts import alerts_for
 from fangkong.territory.models import Unit
 
 # Roles that command an area; everyone else works in the field from an inbox.
@@ -15,12 +14,14 @@ COMMAND_ROLES = {Role.HQ, Role.OFFICER, Role.ADMIN}
 
 @login_required
 def home(request):
+    """A field worker's inbox counts; for those who command an area, the situation dashboard of their node (it
+    reads the worker's snapshot: the home page of a 10-million city must not count on every view)."""
     user = request.user
     if user.role not in COMMAND_ROLES:
         return render(request, "core/home_field.html", {"summary": selectors.field_summary(user=user)})
-    if not user.scope_id:
+    if not user.scope_id or not has_capability(user, "command.view"):
         return render(request, "core/home_command.html", {"summary": None})
-    return _command(request, user.scope)
+    return redirect("command:dashboard")
 
 
 @login_required
@@ -28,19 +29,7 @@ def home_unit(request, unit_id: int):
     if request.user.role not in COMMAND_ROLES:
         raise PermissionDenied
     unit = get_visible_or_404(Unit.objects, user=request.user, action="view", pk=unit_id)
-    return _command(request, unit)
-
-
-def _command(request, root: Unit):
-    summary = selectors.command_summary(user=request.user, root=root)
-    ancestors = []
-    if root.pk != request.user.scope_id:
-        ids = root.ancestor_ids
-        inside = ids[ids.index(request.user.scope_id):-1] if request.user.scope_id in ids else []
-        by_id = Unit.objects.visible_to(request.user, "view").in_bulk(inside)
-        ancestors = [by_id[i] for i in inside if i in by_id]
-    return render(request, "core/home_command.html", {"summary": summary, "ancestors": ancestors,
-                                                      "alerts": alerts_for(user=request.user, root=root)})
+    return redirect("command:dashboard_unit", unit_id=unit.pk)
 
 
 def healthz(request):

@@ -4,20 +4,24 @@ from tests.browser.conftest import login
 
 
 def test_hq_sees_the_summary_and_switches_language(page, city, hq):
+    from fangkong.command.snapshot import snapshot_take
+
     add_household(city.a.building, "101", [ManagementStatus.NORMAL, ManagementStatus.HOME_ISOLATION])
     add_task(city.b.grid, overdue=True)
+    snapshot_take()
 
     login(page, "hq")
 
     assert page.locator("html").get_attribute("lang") == "zh-hans"
-    assert page.locator("[data-figure=persons]").inner_text() == "2"
-    assert page.locator("[data-figure=overdue_tasks]").inner_text() == "1"
-    assert page.locator("table.by-child tbody tr").count() == 2
+    assert "态势" in page.locator("h1").inner_text()
+    assert page.locator('[data-figure="people.persons"]').inner_text() == "2"
+    assert page.locator('[data-figure="tasks.overdue"]').inner_text() == "1"
+    assert page.locator("#children-table tbody tr").count() == 2
 
     page.select_option("select[name=language]", "en")
     page.wait_for_selector("html[lang=en]")
-    assert "Overview" in page.locator("h1").inner_text()
-    assert page.locator("[data-figure=persons]").inner_text() == "2"
+    assert "Situation" in page.locator("h1").inner_text()
+    assert page.locator('[data-figure="people.persons"]').inner_text() == "2"
 
     page.select_option("select[name=language]", "zh-hant")
     page.wait_for_selector("html[lang=zh-hant]")

@@ -20,6 +20,7 @@ Keys written today:
   arrivals.first_contact_overdue
   tasks.open, tasks.overdue, tasks.overdue.<task kind>
   risk.high, risk.medium, risk.low (risk areas in force on the node's subtree)
+  territory.grids_unstaffed (grids without a grid worker)
 Series (NodeFigures.series, by day "YYYY-MM-DD"): onset (by onset date, or sampling date when there is none;
 imported cases included), imported (by onset date), report, report_confirmed, report_asymptomatic,
 report_imported and controlled (found under control) by result date.
@@ -41,6 +42,7 @@ GROUP_CAPABILITY = {
     "arrivals": "arrivals.report",
     "tasks": "tasks.report",
     "risk": "risk.view",
+    "territory": "territory.view",
 }
 
 # Dotted paths, so that a missing module fails one group of figures and not the snapshot.
@@ -52,6 +54,7 @@ COLLECTORS = [
     "fangkong.command.figures.arrivals.collect",
     "fangkong.command.figures.tasks.collect",
     "fangkong.command.figures.risk.collect",
+    "fangkong.command.figures.territory.collect",
 ]
 
 

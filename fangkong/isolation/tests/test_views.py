@@ -87,7 +87,7 @@ def test_the_hq_is_warned_before_rooms_run_out(client, hq, city, family_a):
     page = client.get(reverse("isolation:index")).content.decode()
     # Four people in the queue, two free rooms: two without a room today.
     assert 'id="shortfall"' in page
-    home = client.get("/").content.decode()
+    home = client.get("/", follow=True).content.decode()
     assert 'data-alert="isolation.shortfall"' in home
 
 

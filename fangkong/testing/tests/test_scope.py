@@ -128,9 +128,9 @@ def test_the_overview_shows_a_positive_pool_only_to_those_whose_area_it_is(clien
                                                                            residents_a, hq, officer_b):
     send_and_result(fill_tube(round_a, point_a, "T5000011", residents_a[:10]), lab, "positive")
     client.force_login(hq)
-    assert 'data-alert="testing.open_recalls"' in client.get("/").content.decode()
+    assert 'data-alert="testing.open_recalls"' in client.get("/", follow=True).content.decode()
     client.force_login(officer_b)
-    assert 'data-alert="testing.open_recalls"' not in client.get("/").content.decode()
+    assert 'data-alert="testing.open_recalls"' not in client.get("/", follow=True).content.decode()
 
 
 def test_a_lab_user_sees_samples_and_recalls_only_of_tubes_sent_to_their_lab(round_a, point_a, lab, other_lab,
