@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.tracing",
     "fangkong.isolation",
+    "fangkong.supervision",
+    "fangkong.supplies",
     "fangkong.command",
     "fangkong.ops",
     "fangkong.demo",

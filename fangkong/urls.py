@@ -21,6 +21,8 @@ urlpatterns = [
     path("testing/", include("fangkong.testing.urls")),
     path("tracing/", include("fangkong.tracing.urls")),
     path("isolation/", include("fangkong.isolation.urls")),
+    path("supervision/", include("fangkong.supervision.urls")),
+    path("supplies/", include("fangkong.supplies.urls")),
     path("command/", include("fangkong.command.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

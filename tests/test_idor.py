@@ -339,6 +339,108 @@ def _review_item(world):
                                      title=f"{MARKER}问题", fix="整改")
 
 
+def _need(world):
+    from fangkong.people.models import Person
+    from fangkong.supplies.living.services import need_record
+
+    world.get("person_id")
+    Person.objects.filter(household=world.get("household_id")).update(status="home_isolation")
+    return need_record(household=world.get("household_id"), kind="medicine",
+                       items=[(f"{MARKER}药", "1", "盒")], actor=world.grid_worker_b)
+
+
+def _living_batch(world):
+    from fangkong.supplies.living.services import batch_create, need_record
+
+    world.get("need_id")
+    need_record(household=world.get("household_id"), kind="daily", items=[(f"{MARKER}米", "5", "斤")],
+                actor=world.grid_worker_b)
+    return batch_create(unit=world.city.b.district, cut_off=timezone.now(), actor=None)
+
+
+def _delivery(world):
+    from conftest import make_user
+    from fangkong.accounts.roles import Role
+    from fangkong.supplies.living.services import round_create_for_batch
+
+    supplies_b = make_user("supplies_b", Role.SUPPLIES, world.city.b.district)
+    return round_create_for_batch(batch=world.get("batch_id"), actor=supplies_b)
+
+
+def _stop(world):
+    return world.get("delivery_id").stops.first()
+
+
+def _stock_place(world):
+    from fangkong.supplies.models import Place
+
+    return Place.objects.create(code="IDOR-B-PLACE", name=f"{MARKER}检查站", kind="checkpoint",
+                                unit=world.city.b.district)
+
+
+def _supply_request(world):
+    from fangkong.supplies.models import SupplyRequest
+
+    return SupplyRequest.objects.create(place=world.get("place_id"), reason=f"{MARKER}申领")
+
+
+def _donation(world):
+    from fangkong.supplies.models import Donation
+
+    return Donation.objects.create(number="捐〔2026〕9999", year=2026, donor_kind="individual",
+                                   donor_name=f"{MARKER}捐赠人", kind="money", amount=100,
+                                   unit=world.city.b.district, received_on=timezone.localdate())
+
+
+def _inspector_b(world):
+    from conftest import make_user
+    from fangkong.accounts.models import User
+    from fangkong.accounts.roles import Role
+
+    return User.objects.filter(username="inspector_b").first() or make_user("inspector_b", Role.INSPECTOR,
+                                                                            world.city.b.district)
+
+
+def _inspection(world):
+    from fangkong.supervision.services import inspection_create
+
+    inspector = _inspector_b(world)
+    return inspection_create(unit=world.city.b.district, kind="unannounced", day=timezone.localdate(),
+                             title=f"{MARKER}暗访", team=[inspector], actor=inspector)
+
+
+def _inspection_site(world):
+    from fangkong.supervision.services import inspection_site_add
+
+    return inspection_site_add(inspection=world.get("inspection_id"), unit=world.city.b.community,
+                               site_type="checkpoint", name=f"{MARKER}卡口", actor=_inspector_b(world))
+
+
+def _finding(world):
+    from fangkong.supervision.defaults import seed_default_checklists
+    from fangkong.supervision.models import Checklist
+    from fangkong.supervision.services import Answer, site_submit
+
+    seed_default_checklists()
+    items = Checklist.objects.get(site_type="checkpoint").items.filter(active=True).order_by("position")
+    answers = [Answer(item_id=item.pk, result="fail" if i == 0 else "pass", note=f"{MARKER}未测温" if i == 0 else "")
+               for i, item in enumerate(items)]
+    return site_submit(site=world.get("inspection_site_id"), answers=answers, actor=_inspector_b(world))[0]
+
+
+def _assignment(world):
+    from fangkong.supervision.services import assignment_issue
+
+    return assignment_issue(finding=world.get("finding_id"), actor=_inspector_b(world))
+
+
+def _photo(world):
+    from fangkong.supervision.models import Photo
+
+    return Photo.objects.create(unit=world.city.b.community, result=world.get("finding_id").result,
+                                file="supervision/idor-b.jpg", width=1, height=1)
+
+
 BUILDERS = {
     "unit_id": _unit,
     "parent_id": _unit,
@@ -372,6 +474,18 @@ BUILDERS = {
     "recall_id": _recall,
     "report_id": _daily_report,
     "item_id": _review_item,
+    "need_id": _need,
+    "batch_id": _living_batch,
+    "delivery_id": _delivery,
+    "stop_id": _stop,
+    "place_id": _stock_place,
+    "supply_request_id": _supply_request,
+    "donation_id": _donation,
+    "inspection_id": _inspection,
+    "inspection_site_id": _inspection_site,
+    "finding_id": _finding,
+    "assignment_id": _assignment,
+    "photo_id": _photo,
 }
 # City-wide data every role may read and only the HQ changes: not a district's object, so not an IDOR case
 # (protocols' own tests check who may change a rule set).

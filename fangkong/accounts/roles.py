@@ -26,31 +26,43 @@ _OFFICE = _FIELD | {"people.reveal", "people.merge", "people.export", "territory
                     "arrivals.manage", "arrivals.report", "workforce.change", "testing.manage", "testing.report",
                     "testing.export", "tracing.view", "tracing.report", "tracing.export", "isolation.view",
                     "isolation.manage", "isolation.place", "isolation.transfer", "isolation.report",
-                    "command.view", "command.report", "command.review"}
+                    "command.view", "command.report", "command.review",
+                    "supervision.view", "supervision.report", "supervision.rectify",
+                    "supplies.view", "supplies.report", "supplies.approve", "supplies.need", "supplies.request"}
 # At a checkpoint: register passages and arrivals, see the post's roster; nothing else of the city.
 _CHECKPOINT = {"people.view", "territory.view", "tasks.view", "tasks.change", "protocols.view", "risk.view",
                "arrivals.view", "arrivals.register", "workforce.view"}
+# A point of use (checkpoint, isolation site, sampling point) sees its stock and asks the supplies office for more.
+_POINT_OF_USE = {"supplies.view", "supplies.request"}
 # At a sampling point: open tubes, scan people into them, hand them to a lab, report the queue.
-_SAMPLER = {"territory.view", "tasks.view", "tasks.change", "testing.view", "testing.sample", "workforce.view"}
+_SAMPLER = {"territory.view", "tasks.view", "tasks.change", "testing.view", "testing.sample", "workforce.view",
+            *_POINT_OF_USE}
 # In a lab: receive the tubes sent to its labs and report their results; no person's data beyond the tube.
 _LAB = {"territory.view", "tasks.view", "tasks.change", "testing.view", "testing.receive", "testing.result"}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.HQ: frozenset(_OFFICE | {"accounts.view_access_log", "protocols.change", "risk.confirm",
-                                  "isolation.receive", "isolation.care"}),
+                                  "isolation.receive", "isolation.care", "supervision.assign",
+                                  "supervision.manage", "supplies.manage", "supplies.donate"}),
     Role.OFFICER: frozenset(_OFFICE),
-    Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal", "testing.sample"}),
-    Role.CHECKPOINT: frozenset(_CHECKPOINT),
+    # A grid worker records the needs of the households of the grid under home isolation or in a sealed area.
+    Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal", "testing.sample", "supplies.need"}),
+    Role.CHECKPOINT: frozenset(_CHECKPOINT | _POINT_OF_USE),
     # At an isolation site, or on its transfer team: the site's people, their rooms and care, the trips.
-    Role.ISOLATION: frozenset(_FIELD | {"people.reveal", "isolation.view", "isolation.care", "isolation.receive",
-                                        "isolation.transfer"}),
+    Role.ISOLATION: frozenset(_FIELD | _POINT_OF_USE | {"people.reveal", "isolation.view", "isolation.care",
+                                                        "isolation.receive", "isolation.transfer"}),
     Role.TRACER: frozenset(_FIELD | {"people.reveal", "people.export", "tasks.dispatch", "tracing.view",
                                      "tracing.change", "tracing.report", "tracing.export"}),
     Role.SAMPLER: frozenset(_SAMPLER),
     Role.LAB: frozenset(_LAB),
     Role.INSPECTOR: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "tasks.dispatch",
                                "tasks.report", "audit.view", "protocols.view", "risk.view", "arrivals.view",
-                               "arrivals.report", "workforce.view"}),
-    Role.SUPPLIES: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change"}),
+                               "arrivals.report", "workforce.view", "supervision.view", "supervision.inspect",
+                               "supervision.assign", "supervision.verify", "supervision.report",
+                               "command.review"}),
+    # The supplies office and its delivery teams: stock, requests, donations, households' needs to the door.
+    Role.SUPPLIES: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "supplies.view",
+                              "supplies.move", "supplies.approve", "supplies.donate", "supplies.report",
+                              "supplies.purchase", "supplies.deliver", "supplies.need"}),
     Role.ADMIN: frozenset(_OFFICE | {"accounts.manage", "accounts.view_access_log", "protocols.change"}),
 }
 

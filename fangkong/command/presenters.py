@@ -51,6 +51,8 @@ METRICS = [
     Metric("arrivals.on_time_share", _("First contacts on time (7 days)"), "percent",
            "arrivals.first_contact_on_time", "arrivals.first_contact_done", worse="low"),
     Metric("risk.high", _("High-risk areas")),
+    Metric("supervision.open_findings", _("Open supervision findings")),
+    Metric("living.needs_overdue", _("Household needs past their deadline")),
     Metric("people.persons", _("Residents")),
     Metric("territory.grids_unstaffed", _("Grids without a grid worker")),
 ]

@@ -704,6 +704,16 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
 
     epidemic = seed_epidemic(city=plan.city, seed=seed)
     phase(f"epidemic history: {epidemic['cases']} cases over four weeks, {epidemic['links']} links", started)
+    started = time.perf_counter()
+    from fangkong.demo.supervision_scene import seed_supervision
+
+    report.users += seed_supervision(city=plan.city, district=plan.districts[0], seed=seed)["users"]
+    phase("supervision: yesterday's unannounced visit, three written assignments (one closed, one overdue)", started)
+    started = time.perf_counter()
+    from fangkong.demo.supplies_scene import seed_supplies
+
+    report.users += seed_supplies(city=plan.city, district=plan.districts[0], seed=seed)["users"]
+    phase("supplies: a warehouse and its points over a week, a low stock, donations, household needs", started)
     if size == "large":
         from fangkong.demo.testing_round import seed_round_samples_by_file
 
@@ -832,9 +842,13 @@ def _wipe_city(city: Unit) -> None:
     persons = Person.objects.filter(unit_id__in=units).values("id")
     from fangkong.demo.isolation_sites import wipe_isolation
     from fangkong.demo.outbreak import wipe_outbreak
+    from fangkong.demo.supervision_scene import wipe_supervision
+    from fangkong.demo.supplies_scene import wipe_supplies
     from fangkong.demo.testing_round import wipe_testing_round
     from fangkong.demo.tracing_cases import wipe_tracing
 
+    wipe_supervision(units=units)
+    wipe_supplies(units=units)
     wipe_isolation(units=units)
     wipe_tracing(units=units)
     wipe_testing_round(units=units)

@@ -57,6 +57,7 @@ FIELD_LABELS = {
 
 # The numbers other modules read from `extra`; an unknown key is shown as it is.
 EXTRA_LABELS = {
+    "supplies_low_cover_days": gettext_lazy("Warn when stock covers fewer days than"),
     "core_tracing_hours": gettext_lazy("Core tracing information within (hours)"),
     "area_testing_hours": gettext_lazy("Area-wide testing within (hours)"),
     "observation_recheck_minutes": gettext_lazy("Fever re-measured after (minutes)"),

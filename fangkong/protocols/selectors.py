@@ -11,15 +11,17 @@ from fangkong.protocols.engine.measures import TEST, Measures, measures_for
 from fangkong.protocols.engine.rules import CATEGORIES, Rules, rules_from_dict
 from fangkong.protocols.models import Measure, Reminder, RuleSet, RuleSetVersion
 
-# Versions never change, so their parsed rules can be kept for the life of the process.
-_RULES_CACHE: dict[int, Rules] = {}
+# Versions never change, so their parsed rules can be kept for the life of the process. The source is kept beside
+# them: a key can come back with other rules when a rolled-back transaction's id is reused (SQLite reuses rowids),
+# or after a restore.
+_RULES_CACHE: dict[int, tuple[dict, Rules]] = {}
 
 
 def version_rules(version: RuleSetVersion) -> Rules:
-    rules = _RULES_CACHE.get(version.pk)
-    if rules is None:
-        rules = _RULES_CACHE[version.pk] = rules_from_dict(version.rules)
-    return rules
+    cached = _RULES_CACHE.get(version.pk)
+    if cached is None or cached[0] != version.rules:
+        cached = _RULES_CACHE[version.pk] = (version.rules, rules_from_dict(version.rules))
+    return cached[1]
 
 
 def current_version(rule_set: RuleSet) -> RuleSetVersion:

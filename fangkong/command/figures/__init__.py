@@ -21,6 +21,9 @@ Keys written today:
   tasks.open, tasks.overdue, tasks.overdue.<task kind>
   risk.high, risk.medium, risk.low (risk areas in force on the node's subtree)
   territory.grids_unstaffed (grids without a grid worker)
+  supervision.open_findings, supervision.overdue_assignments, supervision.findings_today
+  supplies.low_stock, supplies.requests_open (items below their days of cover, requests waiting)
+  living.needs_open, living.needs_overdue, living.delivered_today (households' needs under control)
 Series (NodeFigures.series, by day "YYYY-MM-DD"): onset (by onset date, or sampling date when there is none;
 imported cases included), imported (by onset date), report, report_confirmed, report_asymptomatic,
 report_imported and controlled (found under control) by result date.
@@ -43,6 +46,9 @@ GROUP_CAPABILITY = {
     "tasks": "tasks.report",
     "risk": "risk.view",
     "territory": "territory.view",
+    "living": "supplies.view",
+    "supplies": "supplies.view",
+    "supervision": "supervision.report",
 }
 
 # Dotted paths, so that a missing module fails one group of figures and not the snapshot.
@@ -55,6 +61,9 @@ COLLECTORS = [
     "fangkong.command.figures.tasks.collect",
     "fangkong.command.figures.risk.collect",
     "fangkong.command.figures.territory.collect",
+    "fangkong.supplies.living.figures.collect",
+    "fangkong.supplies.stock.figures.collect",
+    "fangkong.supervision.figures.collect",
 ]
 
 

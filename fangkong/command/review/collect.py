@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 # Items of one kind per run; the rest is one summary item.
 MAX_PER_KIND = 100
 # Task kinds another collector reports in more detail (the tracing steps, per case).
-COVERED_TASK_KINDS = ("trace_core", "trace_report")
+COVERED_TASK_KINDS = ("trace_core", "trace_report", "living_urgent_need", "living_need")
 
 
 @dataclass

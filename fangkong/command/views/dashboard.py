@@ -47,7 +47,7 @@ def dashboard_page(request, unit_id: int | None = None):
         "analysis": node.analysis if node else None,
         "alerts": alerts_for(user=request.user, root=unit),
         "statuses": [(f"people.status.{value}", label) for value, label in ManagementStatus.choices],
-        # Figures the issue asks for whose module has not landed yet: said on the page, not shown as 0.
+        # Figures whose module has not landed yet: said on the page, not shown as 0.
         "pending": [] if apps.is_installed("fangkong.supervision") else [_("open supervision findings")],
     }
     return render(request, "command/dashboard.html", context)
