@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.supervision.models.checklists import ChecklistItem, Severity, SiteType
@@ -52,7 +53,7 @@ class Assignment(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Being rectified")
         REPORTED = "reported", _("Rectification reported")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("assignment", "Closed")
 
     finding = models.OneToOneField(Finding, on_delete=models.PROTECT, related_name="assignment")
     year = models.PositiveSmallIntegerField()

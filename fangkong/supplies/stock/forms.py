@@ -22,7 +22,7 @@ def _place_choices(places):
 
 class ItemForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
     category = forms.ChoiceField(label=pgettext_lazy("supply item", "Category"), choices=ItemCategory.choices)
     unit = forms.ChoiceField(label=_("Unit"), choices=ItemUnit.choices)
     spec = forms.CharField(label=_("Specification"), max_length=100, required=False)
@@ -30,7 +30,7 @@ class ItemForm(forms.Form):
 
 class PlaceForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Place.Kind.choices)
     unit = forms.TypedChoiceField(label=_("Jurisdiction node"), coerce=int)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
