@@ -63,6 +63,22 @@ def ensure_unit_in_scope(actor, unit, *, app_label: str, action: str = "change")
         raise PermissionDenied("outside your jurisdiction")
 
 
+def ensure_may(actor, capability: str, unit) -> None:
+    """Services: the actor holds `capability` ("<app>.<action>") and `unit` lies in their scope for it.
+    actor=None is the system itself."""
+    if actor is None:
+        return
+    if not has_capability(actor, capability):
+        raise PermissionDenied(capability)
+    app_label, action = capability.split(".", 1)
+    ensure_unit_in_scope(actor, unit, app_label=app_label, action=action)
+
+
+def acting_user(actor):
+    """The user to record as having done something: None for the system, or a request without a login."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
 def require_capability_or_404(user, capability: str) -> None:
     """For views: lacking the capability looks the same as a missing page."""
     if not has_capability(user, capability):

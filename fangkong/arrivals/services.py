@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.scope import ensure_unit_in_scope, unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_unit_in_scope, unit_in_scope
 from fangkong.arrivals.engine.disposition import LEVELS, Decision, decide, effective_level, highest_level
 from fangkong.arrivals.engine.plates import PlateError, normalize_plate
 from fangkong.arrivals.models import (
@@ -92,10 +92,6 @@ def clean_temperature(value) -> Decimal:
         raise ValidationError(_("A body temperature is between 34 and 43 °C; %(value)s is not possible.")
                               % {"value": temperature}, code="range")
     return temperature
-
-
-def _user(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 # --- checkpoints -------------------------------------------------------------------------------------------
@@ -401,7 +397,7 @@ def _passage_record(*, checkpoint, plate, occupants, client_key, actor, at, dire
     if errors:
         raise ValidationError(errors)
     passage = Passage.objects.create(checkpoint=checkpoint, at=at, plate=plate, direction=direction,
-                                     recorded_by=_user(actor), client_key=client_key)
+                                     recorded_by=acting_user(actor), client_key=client_key)
     rows = Occupant.objects.bulk_create([_occupant_row(passage, c) for c in cleaned])
     audit_record(actor=actor, obj=passage, action="create", unit_path=checkpoint.unit.path,
                  changes={"plate": (None, plate), "occupants": (None, len(rows)),
@@ -534,7 +530,8 @@ def arrival_register(*, channel: str, name: str, id_type: str = "", id_number: s
                          destination_address=destination_address, actor=actor)
     arrival = open_arrival_for(person=person, id_type=id_type, id_number=id_number, phone=phone, on=arrived_on,
                                lock=True)
-    source = dict(channel=channel, occupant=occupant, self_report=self_report, batch=batch, recorded_by=_user(actor))
+    source = dict(channel=channel, occupant=occupant, self_report=self_report, batch=batch,
+                  recorded_by=acting_user(actor))
     if arrival is not None:
         _join(arrival, channel=channel, origin_code=origin_code, origin_name=origin_name, origin_level=origin_level,
               left_origin_on=left_origin_on, actor=actor, source=source)
@@ -544,7 +541,7 @@ def arrival_register(*, channel: str, name: str, id_type: str = "", id_number: s
         phone=phone, origin_code=origin_code or "", origin_name=(origin_name or "")[:200],
         origin_level=origin_level or "", left_origin_on=left_origin_on, arrived_on=arrived_on,
         destination=destination, destination_address=(destination_address or "")[:200], channels=[channel],
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     ArrivalSource.objects.create(arrival=arrival, **source)
     audit_record(actor=actor, obj=arrival, action="create", unit_path=destination.path,

@@ -11,13 +11,12 @@ actor=None is the system.
 import datetime
 import re
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ensure_unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_may
 from fangkong.audit.services import audit_record
 from fangkong.isolation.models import Category, Room, Site, Stay, Trip
 
@@ -30,25 +29,13 @@ CATEGORY_OF_MEASURE = {"close_contact": Category.CLOSE_CONTACT, "secondary_conta
 MAX_ROOMS_PER_BATCH = 2000
 
 
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def _may(actor, capability: str, unit) -> None:
-    if actor is None:
-        return
-    if not has_capability(actor, capability):
-        raise PermissionDenied(capability)
-    ensure_unit_in_scope(actor, unit, app_label="isolation", action=capability.split(".", 1)[1])
-
-
 # --- sites and rooms -------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def site_create(*, code: str, name: str, unit, address: str, actor, operator: str = "", manager_name: str = "",
                 manager_phone: str = "", reserve: int = 0, category: str = "", doctor=None) -> Site:
-    _may(actor, "isolation.manage", unit)
+    ensure_may(actor, "isolation.manage", unit)
     code = (code or "").strip()
     if not _CODE.match(code):
         raise ValidationError({"code": _("A site code is 2–40 letters, digits, - or _.")})
@@ -102,7 +89,7 @@ def room_numbers(*, floors: tuple[int, int], per_floor: int, start: int = 1, wid
 def rooms_create(*, site: Site, rooms: list[dict], actor) -> list[Room]:
     """Rooms from a pattern or a spreadsheet: dicts with number, floor, kind, beds, category. All or none; a
     number twice (in the list, or already in the site) is refused naming it."""
-    _may(actor, "isolation.manage", site.unit)
+    ensure_may(actor, "isolation.manage", site.unit)
     if not rooms:
         raise ValidationError({"rooms": _("No rooms to create.")})
     if len(rooms) > MAX_ROOMS_PER_BATCH:
@@ -145,7 +132,7 @@ def room_status_set(*, room: Room, status: str, actor) -> Room:
     room = Room.objects.select_for_update(of=("self",)).select_related("site__unit").get(pk=room.pk)
     # Taking a room out of service (or back) is the manager's; cleaning done is the site staff's.
     out = Room.Status.OUT_OF_SERVICE in (status, room.status)
-    _may(actor, "isolation.manage" if out else "isolation.receive", room.site.unit)
+    ensure_may(actor, "isolation.manage" if out else "isolation.receive", room.site.unit)
     if status not in (Room.Status.AVAILABLE, Room.Status.OUT_OF_SERVICE, Room.Status.CLEANING):
         raise ValidationError({"status": _("Unknown room status.")})
     if room.status == Room.Status.OCCUPIED:
@@ -177,7 +164,7 @@ def placement_confirm(*, groups: list[tuple[list, Room]], actor) -> list[Stay]:
     used = set()
     for entries, room in groups:
         room = Room.objects.select_related("site__unit").get(pk=room.pk)
-        _may(actor, "isolation.place", room.site.unit)
+        ensure_may(actor, "isolation.place", room.site.unit)
         if room.pk in used:
             raise ValidationError({"room": _("Room %(number)s is proposed twice.") % {"number": room.number}})
         used.add(room.pk)
@@ -207,7 +194,7 @@ def placement_confirm(*, groups: list[tuple[list, Room]], actor) -> list[Stay]:
                 raise ValidationError({"room": _("%(name)s is no longer in the queue.") % {"name": entry.name}})
             stays.append(Stay(person_id=entry.person_id, unit_id=entry.unit_id, task_id=entry.task_id,
                               measure_id=entry.measure_id, category=category, room=room, site=room.site,
-                              queued_at=entry.queued_at, placed_at=now, placed_by=_user(actor)))
+                              queued_at=entry.queued_at, placed_at=now, placed_by=acting_user(actor)))
     created = Stay.objects.bulk_create(stays)
     for stay in created:
         audit_record(actor=actor, obj=stay.site, action="place", unit_path=stay.site.unit.path,
@@ -233,7 +220,7 @@ def _free_room(stay: Stay, *, cleaning: bool) -> None:
 def stay_cancel(*, stay: Stay, reason: str, actor) -> Stay:
     """Undo a placement before the transfer: the person is back in the queue and the room free."""
     stay = Stay.objects.select_for_update(of=("self",)).select_related("site__unit").get(pk=stay.pk)
-    _may(actor, "isolation.place", stay.site.unit)
+    ensure_may(actor, "isolation.place", stay.site.unit)
     if stay.status != Stay.Status.PLACED:
         raise ValidationError(_("Only a placement not yet picked up can be undone."))
     reason = " ".join((reason or "").split())
@@ -254,7 +241,7 @@ def stay_cancel(*, stay: Stay, reason: str, actor) -> Stay:
 def trip_create(*, site: Site, stays: list[Stay], vehicle: str, driver_name: str, actor, driver_phone: str = "",
                 escort_name: str = "", driver=None, departs_at: datetime.datetime | None = None) -> Trip:
     """A vehicle for people placed in one site; the pickup list is ordered by address."""
-    _may(actor, "isolation.place", site.unit)
+    ensure_may(actor, "isolation.place", site.unit)
     vehicle = "".join((vehicle or "").split()).upper()
     if not vehicle:
         raise ValidationError({"vehicle": _("Give the vehicle's plate.")})
@@ -274,7 +261,7 @@ def trip_create(*, site: Site, stays: list[Stay], vehicle: str, driver_name: str
         raise ValidationError({"stays": _("Someone on the list is not placed in a room.")})
     trip = Trip.objects.create(site=site, vehicle=vehicle[:20], driver_name=driver_name[:50],
                                driver_phone=(driver_phone or "").strip()[:20], escort_name=(escort_name or "")[:50],
-                               driver=driver, departs_at=departs_at, created_by=_user(actor))
+                               driver=driver, departs_at=departs_at, created_by=acting_user(actor))
 
     def address(stay):
         household = stay.person.household
@@ -293,7 +280,7 @@ def _ensure_on_trip(actor, trip: Trip) -> None:
         return
     if trip.driver_id == actor.pk:
         return
-    _may(actor, "isolation.transfer", trip.site.unit)
+    ensure_may(actor, "isolation.transfer", trip.site.unit)
 
 
 @transaction.atomic
@@ -344,7 +331,7 @@ def handover_record(*, stay: Stay, received_by: str, actor, at: datetime.datetim
 
     stay = Stay.objects.select_for_update(of=("self",)).select_related("site__unit", "trip", "room").get(pk=stay.pk)
     if actor is not None and not (stay.trip and stay.trip.driver_id == actor.pk):
-        _may(actor, "isolation.receive", stay.site.unit)
+        ensure_may(actor, "isolation.receive", stay.site.unit)
     received_by = " ".join((received_by or "").split())
     if not received_by:
         raise ValidationError({"received_by": _("The site staff member who receives the person signs with their "
@@ -419,7 +406,7 @@ def stay_release(*, stay: Stay, actor) -> Stay:
     from fangkong.tasks.services import task_complete
 
     stay = Stay.objects.select_for_update(of=("self",)).select_related("site__unit", "person").get(pk=stay.pk)
-    _may(actor, "isolation.receive", stay.site.unit)
+    ensure_may(actor, "isolation.receive", stay.site.unit)
     if stay.status != Stay.Status.ARRIVED:
         raise ValidationError(_("%(name)s is not in the site.") % {"name": stay.person.name})
     if stay.measure_id:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ensure_unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_unit_in_scope
 from fangkong.audit.services import audit_record
 from fangkong.protocols import selectors
 from fangkong.protocols.engine.measures import FIRST_CONTACT, STAGE_END, TEST, TRANSFER, measures_for
@@ -54,10 +54,6 @@ def _ensure_may_change(actor) -> None:
         raise PermissionDenied("protocols.change")
 
 
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 # --- rule sets ---------------------------------------------------------------------------------------------
 
 
@@ -79,8 +75,8 @@ def ruleset_copy(*, rule_set: RuleSet, name: str, actor) -> RuleSet:
     name = _clean_name(name)
     source = selectors.current_version(rule_set)
     copy = RuleSet.objects.create(name=name, description=rule_set.description, is_preset=False,
-                                  copied_from=rule_set, created_by=_user(actor))
-    RuleSetVersion.objects.create(rule_set=copy, number=1, rules=source.rules, created_by=_user(actor),
+                                  copied_from=rule_set, created_by=acting_user(actor))
+    RuleSetVersion.objects.create(rule_set=copy, number=1, rules=source.rules, created_by=acting_user(actor),
                                   note=_("Copied from %(name)s v%(number)d") % {"name": rule_set.name,
                                                                                  "number": source.number})
     audit_record(actor=actor, obj=copy, action="copy", unit_path=_audit_path(actor),
@@ -110,7 +106,7 @@ def ruleset_edit(*, rule_set: RuleSet, rules_dict: dict, note: str = "", actor,
         raise ValidationError({"rules": _("Nothing changed.")})
     number = (rule_set.versions.aggregate(top=Max("number"))["top"] or 0) + 1
     version = RuleSetVersion.objects.create(rule_set=rule_set, number=number, rules=rules,
-                                            created_by=_user(actor), note=note)
+                                            created_by=acting_user(actor), note=note)
     if description_changed:
         rule_set.description = description.strip()
         rule_set.save(update_fields=["description"])
@@ -237,7 +233,7 @@ def measure_start(*, person, category: str, day_one: datetime.date, actor, sourc
     status = Measure.Status.ACTIVE if plan.tasks else Measure.Status.NOT_REQUIRED
     measure = Measure(person=person, version=version, category=category, day_one=day_one, ends_on=plan.ends_on,
                       status=status, source=source[:60], source_ref=(source_ref or "")[:60],
-                      started_at=registered_at, created_by=_user(actor),
+                      started_at=registered_at, created_by=acting_user(actor),
                       stage_index=next((s.index for s in plan.stages if s.ends_at > registered_at), 0))
     if status == Measure.Status.NOT_REQUIRED:
         measure.ended_at = timezone.now()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ensure_capability, ensure_unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_capability, ensure_unit_in_scope
 from fangkong.audit.services import audit_record
 from fangkong.risk.models import (
     ACTIVE_STATUSES,
@@ -92,11 +92,7 @@ def _audit(area: RiskArea, *, actor, action: str, changes: dict, note: str = "")
 
 def _history(area: RiskArea, *, from_level: str, from_status: str, at: datetime, actor, reason: str) -> None:
     RiskAreaChange.objects.create(area=area, from_level=from_level, to_level=area.level, from_status=from_status,
-                                  to_status=area.status, at=at, actor=_user(actor), reason=reason)
-
-
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
+                                  to_status=area.status, at=at, actor=acting_user(actor), reason=reason)
 
 
 def _locked(area: RiskArea) -> RiskArea:
@@ -155,7 +151,7 @@ def risk_area_declare(*, level: str, actor, reason: str = "", unit: Unit | None 
                                    % {"name": name}})
     area = RiskArea.objects.create(
         unit=unit, name=name, code=key.code, match_code=key.match_code, match_name=key.match_name, level=level,
-        status=AreaStatus.DECLARED, reason=reason, declared_at=now, declared_by=_user(actor), level_since=now,
+        status=AreaStatus.DECLARED, reason=reason, declared_at=now, declared_by=acting_user(actor), level_since=now,
         source=source,
     )
     _history(area, from_level="", from_status="", at=now, actor=actor, reason=reason)
@@ -385,7 +381,7 @@ def proposal_confirm(*, proposal: DowngradeProposal, actor, note: str = "") -> D
     reason = _("Downgrade proposal confirmed") + (f": {note}" if note else "")
     now = timezone.now()
     proposal.status = DowngradeProposal.Status.CONFIRMED
-    proposal.decided_at, proposal.decided_by, proposal.note = now, _user(actor), note
+    proposal.decided_at, proposal.decided_by, proposal.note = now, acting_user(actor), note
     proposal.save(update_fields=["status", "decided_at", "decided_by", "note"])
     if proposal.to_level:
         risk_area_change_level(area=area, level=proposal.to_level, reason=reason, actor=actor, at=now, _checked=True)
@@ -402,7 +398,7 @@ def proposal_reject(*, proposal: DowngradeProposal, actor, note: str = "") -> Do
         raise ValidationError({"note": _("This proposal was already decided.")})
     note = _clean_reason(note)
     proposal.status = DowngradeProposal.Status.REJECTED
-    proposal.decided_at, proposal.decided_by, proposal.note = timezone.now(), _user(actor), note
+    proposal.decided_at, proposal.decided_by, proposal.note = timezone.now(), acting_user(actor), note
     proposal.save(update_fields=["status", "decided_at", "decided_by", "note"])
     _audit(proposal.area, actor=actor, action="reject_downgrade", changes={"proposal": (proposal.pk, None)},
            note=note)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ensure_unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_may
 from fangkong.audit.services import audit_record
 from fangkong.core.paths import is_within
 from fangkong.supervision.kinds import RECTIFICATION, SUBJECT_TYPE
@@ -60,18 +60,6 @@ MAX_PHOTOS = 6
 def rectify_within(severity: str) -> datetime.timedelta:
     hours = getattr(settings, "SUPERVISION_RECTIFY_HOURS", {}).get(severity)
     return datetime.timedelta(hours=hours) if hours else RECTIFY_WITHIN[Severity(severity)]
-
-
-def _may(actor, capability: str, unit) -> None:
-    if actor is None:
-        return
-    if not has_capability(actor, capability):
-        raise PermissionDenied(capability)
-    ensure_unit_in_scope(actor, unit, app_label="supervision", action=capability.split(".", 1)[1])
-
-
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _text(value) -> str:
@@ -144,7 +132,7 @@ def checklist_item_move(*, item: ChecklistItem, up: bool, actor) -> None:
 
 @transaction.atomic
 def inspection_create(*, unit: Unit, kind: str, day: datetime.date, title: str, team, actor) -> Inspection:
-    _may(actor, "supervision.inspect", unit)
+    ensure_may(actor, "supervision.inspect", unit)
     errors = {}
     if kind not in Inspection.Kind.values:
         errors["kind"] = _("Choose planned or unannounced.")
@@ -154,7 +142,7 @@ def inspection_create(*, unit: Unit, kind: str, day: datetime.date, title: str, 
     if not title:
         errors["title"] = _("Give the inspection a title.")
     team = list(team or [])
-    if _user(actor) is not None and actor not in team:
+    if acting_user(actor) is not None and actor not in team:
         team.append(actor)
     if not team:
         errors["team"] = _("An inspection needs a team.")
@@ -164,7 +152,7 @@ def inspection_create(*, unit: Unit, kind: str, day: datetime.date, title: str, 
             errors["team"] = _("%(user)s is not an inspector for %(unit)s.") % {"user": member, "unit": unit}
     if errors:
         raise ValidationError(errors)
-    inspection = Inspection.objects.create(unit=unit, kind=kind, day=day, title=title, created_by=_user(actor))
+    inspection = Inspection.objects.create(unit=unit, kind=kind, day=day, title=title, created_by=acting_user(actor))
     inspection.team.set(team)
     audit_record(actor=actor, obj=inspection, action="create", unit_path=unit.path,
                  changes={"kind": (None, kind), "day": (None, day.isoformat())})
@@ -172,7 +160,7 @@ def inspection_create(*, unit: Unit, kind: str, day: datetime.date, title: str, 
 
 
 def _may_inspect(actor, inspection: Inspection) -> None:
-    _may(actor, "supervision.inspect", inspection.unit)
+    ensure_may(actor, "supervision.inspect", inspection.unit)
     if actor is not None and not inspection.team.filter(pk=actor.pk).exists():
         raise PermissionDenied(_("Only the inspection's team may fill it in."))
 
@@ -223,7 +211,7 @@ def _processed(uploads, *, keep_location: bool, error_key: str, errors: dict) ->
 def _store(photos: list[ProcessedPhoto], *, unit, actor, result=None, rectification=None) -> None:
     for processed in photos:
         photo = Photo(unit=unit, result=result, rectification=rectification, width=processed.width,
-                      height=processed.height, kept_location=processed.kept_location, uploaded_by=_user(actor))
+                      height=processed.height, kept_location=processed.kept_location, uploaded_by=acting_user(actor))
         photo.file.save("photo.jpg", ContentFile(processed.content), save=False)
         photo.save()
 
@@ -275,9 +263,9 @@ def site_submit(*, site: InspectionSite, answers: list[Answer], notes: str = "",
         findings.append(Finding.objects.create(
             result=result, site=site, unit=site.unit, site_type=site.site_type, site_key=site.site_key, item=item,
             problem=item.text, note=result.note, severity=item.severity, repeat_of=repeat_of, found_at=now,
-            found_by=_user(actor)))
+            found_by=acting_user(actor)))
     site.status, site.notes, site.submitted_at, site.submitted_by = (InspectionSite.Status.SUBMITTED,
-                                                                    (notes or "").strip(), now, _user(actor))
+                                                                    (notes or "").strip(), now, acting_user(actor))
     site.save(update_fields=["status", "notes", "submitted_at", "submitted_by"])
     inspection = site.inspection
     pending = inspection.sites.filter(status=InspectionSite.Status.PENDING).exists()
@@ -326,7 +314,7 @@ def _open_task(assignment: Assignment, *, actor):
 @transaction.atomic
 def assignment_issue(*, finding: Finding, requirements: str = "", severity: str = "", actor) -> Assignment:
     """Hand a finding over in writing: numbered, to the responsible unit, a deadline by severity, and a task."""
-    _may(actor, "supervision.assign", finding.unit)
+    ensure_may(actor, "supervision.assign", finding.unit)
     finding = Finding.objects.select_for_update(of=("self",)).select_related("site", "unit").get(pk=finding.pk)
     if Assignment.objects.filter(finding=finding).exists():
         raise ValidationError(_("This finding has already been handed over."))
@@ -343,7 +331,7 @@ def assignment_issue(*, finding: Finding, requirements: str = "", severity: str 
         finding=finding, year=year, seq=seq, number=number, unit=finding.unit,
         responsible_unit=responsibility.unit if responsibility is not None else finding.unit,
         responsible_name=responsibility.name if responsibility is not None else "", owner=owner, severity=severity,
-        requirements=requirements, due_at=now + rectify_within(severity), issued_by=_user(actor), issued_at=now)
+        requirements=requirements, due_at=now + rectify_within(severity), issued_by=acting_user(actor), issued_at=now)
     if severity != finding.severity:
         finding.severity = severity
         finding.save(update_fields=["severity"])
@@ -367,7 +355,7 @@ def rectification_report(*, assignment: Assignment, report: str, photos=(), keep
     from fangkong.tasks.services import task_complete
 
     assignment = _locked(assignment)
-    _may(actor, "supervision.rectify", assignment.unit)
+    ensure_may(actor, "supervision.rectify", assignment.unit)
     if assignment.status != Assignment.Status.OPEN:
         raise ValidationError(_("This assignment is not waiting for a rectification report."))
     errors: dict = {}
@@ -378,7 +366,7 @@ def rectification_report(*, assignment: Assignment, report: str, photos=(), keep
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    rectification = Rectification.objects.create(assignment=assignment, report=report, reported_by=_user(actor),
+    rectification = Rectification.objects.create(assignment=assignment, report=report, reported_by=acting_user(actor),
                                                  reported_at=now, on_time=now <= assignment.due_at)
     _store(processed, unit=assignment.unit, actor=actor, rectification=rectification)
     assignment.status = Assignment.Status.REPORTED
@@ -402,16 +390,16 @@ def _pending_rectification(assignment: Assignment) -> Rectification:
 def assignment_close(*, assignment: Assignment, note: str, actor) -> Assignment:
     """Only a verification closes an assignment: a reported rectification, checked, with the inspector's note."""
     assignment = _locked(assignment)
-    _may(actor, "supervision.verify", assignment.unit)
+    ensure_may(actor, "supervision.verify", assignment.unit)
     rectification = _pending_rectification(assignment)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Write what you verified.")})
     now = timezone.now()
     rectification.verdict, rectification.verdict_note = Rectification.Verdict.ACCEPTED, note
-    rectification.verified_by, rectification.verified_at = _user(actor), now
+    rectification.verified_by, rectification.verified_at = acting_user(actor), now
     rectification.save(update_fields=["verdict", "verdict_note", "verified_by", "verified_at"])
-    assignment.status, assignment.closed_at, assignment.closed_by = Assignment.Status.CLOSED, now, _user(actor)
+    assignment.status, assignment.closed_at, assignment.closed_by = Assignment.Status.CLOSED, now, acting_user(actor)
     assignment.verification_note = note
     assignment.save(update_fields=["status", "closed_at", "closed_by", "verification_note"])
     audit_record(actor=actor, obj=assignment, action="close", unit_path=assignment.unit.path, note=note,
@@ -423,14 +411,14 @@ def assignment_close(*, assignment: Assignment, note: str, actor) -> Assignment:
 def assignment_send_back(*, assignment: Assignment, reason: str, actor) -> Assignment:
     """Not rectified: the reason is required, the deadline grows by the severity's period, a new task opens."""
     assignment = _locked(assignment)
-    _may(actor, "supervision.verify", assignment.unit)
+    ensure_may(actor, "supervision.verify", assignment.unit)
     rectification = _pending_rectification(assignment)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"note": _("Say why the rectification is not accepted.")})
     now = timezone.now()
     rectification.verdict, rectification.verdict_note = Rectification.Verdict.RETURNED, reason
-    rectification.verified_by, rectification.verified_at = _user(actor), now
+    rectification.verified_by, rectification.verified_at = acting_user(actor), now
     rectification.save(update_fields=["verdict", "verdict_note", "verified_by", "verified_at"])
     old_due = assignment.due_at
     assignment.status = Assignment.Status.OPEN

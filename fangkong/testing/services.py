@@ -14,7 +14,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.scope import ensure_capability, ensure_unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_capability, ensure_unit_in_scope
 from fangkong.audit.services import audit_record
 from fangkong.core.masking import mask_id_number
 from fangkong.core.paths import is_within
@@ -40,10 +40,6 @@ from fangkong.testing.models import (
 
 RECALL_MEMBER_SUBJECT = "testing.recallmember"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")
-
-
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _local(value: datetime.datetime) -> str:
@@ -263,7 +259,7 @@ def round_create(*, code: str, name: str, nodes: list[Unit], starts_at: datetime
         raise ValidationError(errors)
     nodes = _outermost(nodes)
     round_ = Round.objects.create(code=code, name=name, unit=_common_ancestor(nodes), starts_at=starts_at,
-                                  ends_at=ends_at, pool_size=pool_size, created_by=_user(actor),
+                                  ends_at=ends_at, pool_size=pool_size, created_by=acting_user(actor),
                                   status=Round.Status.RUNNING if starts_at <= timezone.now() else Round.Status.PLANNED)
     round_.nodes.set(nodes)
     round_targets_count(round_=round_)
@@ -315,7 +311,7 @@ def round_extra_add(*, round_: Round, person, actor) -> RoundExtra:
     """Add someone living elsewhere (a worker) to the round's target."""
     ensure_unit_in_scope(actor, round_.unit, app_label="testing", action="manage")
     extra, created = RoundExtra.objects.get_or_create(round=round_, person=person,
-                                                      defaults={"added_by": _user(actor)})
+                                                      defaults={"added_by": acting_user(actor)})
     if created:
         cell = cells_for_units([person.unit_id])[person.unit_id]
         path = Unit.objects.values_list("path", flat=True).get(pk=cell)
@@ -375,7 +371,7 @@ def tube_open(*, round_: Round, point: SamplingPoint, code: str, actor, capacity
     try:
         with transaction.atomic():
             tube = Tube.objects.create(code=code, round=round_, point=point, unit=point.unit, capacity=capacity,
-                                       opened_at=at or timezone.now(), opened_by=_user(actor))
+                                       opened_at=at or timezone.now(), opened_by=acting_user(actor))
     except IntegrityError:
         raise ValidationError({"code": _("Tube %(code)s was just opened by someone else; take a new tube.")
                                % {"code": code}}) from None
@@ -438,7 +434,7 @@ def sample_add(*, tube: Tube, id_number: str, actor, id_type: str = "resident", 
             sample = Sample.objects.create(tube=tube, round_id=tube.round_id, person=person, id_type=identity.id_type,
                                            id_number=identity.number, name=name, phone=phone,
                                            unit_id=person.unit_id if person else tube.unit_id, cell_id=cell,
-                                           sampled_at=at or now, recorded_by=_user(actor))
+                                           sampled_at=at or now, recorded_by=acting_user(actor))
     except IntegrityError:
         raise ValidationError({"id_number": _("%(id)s was just sampled in this round by someone else.")
                                % {"id": mask_id_number(identity.number)}}) from None
@@ -530,7 +526,7 @@ def handover_send(*, lab: Lab, codes, declared_count: int, actor, point: Samplin
         raise ValidationError({"codes": errors})
     unit = point.unit if point is not None else next(iter(tubes.values())).unit
     handover = Handover.objects.create(lab=lab, point=point, unit=unit, declared_count=declared_count,
-                                       sent_at=at or timezone.now(), sent_by=_user(actor))
+                                       sent_at=at or timezone.now(), sent_by=acting_user(actor))
     Tube.objects.filter(pk__in=[t.pk for t in tubes.values()]).update(handover=handover, lab=lab,
                                                                        status=Tube.Status.SENT)
     return handover
@@ -567,7 +563,7 @@ def handover_receive(*, handover: Handover, codes, actor, at: datetime.datetime 
     handover.unexpected_codes = [c for c in scanned if c not in expected][:200]
     handover.missing_count = len(missing)
     handover.status = Handover.Status.DISCREPANCY if missing else Handover.Status.RECEIVED
-    handover.received_at, handover.received_by = now, _user(actor)
+    handover.received_at, handover.received_by = now, acting_user(actor)
     handover.save()
     if missing:
         task_create_many(kind="testing_lost_tube", actor=None, specs=[
@@ -785,10 +781,10 @@ def measure_sample_record(*, person, tube_code: str, actor, at: datetime.datetim
         raise ValidationError({"tube_code": _("Tube %(code)s was already used; take a new tube.") % {"code": code}})
     now = at or timezone.now()
     tube = Tube.objects.create(code=code, purpose=Tube.Purpose.MEASURE, unit=person.unit, capacity=1, size=1,
-                               status=Tube.Status.CLOSED, opened_at=now, closed_at=now, opened_by=_user(actor))
+                               status=Tube.Status.CLOSED, opened_at=now, closed_at=now, opened_by=acting_user(actor))
     Sample.objects.create(tube=tube, round=None, person_id=person.pk, id_type=person.id_type,
                           id_number=person.id_number, name=person.name, phone=person.phone, unit=person.unit,
-                          sampled_at=now, recorded_by=_user(actor))
+                          sampled_at=now, recorded_by=acting_user(actor))
     return tube
 
 
@@ -827,10 +823,10 @@ def recheck_record(*, member: RecallMember, tube_code: str, actor,
     now = at or timezone.now()
     original = member.sample
     tube = Tube.objects.create(code=code, purpose=Tube.Purpose.RECHECK, unit=member.unit, capacity=1, size=1,
-                               status=Tube.Status.CLOSED, opened_at=now, closed_at=now, opened_by=_user(actor))
+                               status=Tube.Status.CLOSED, opened_at=now, closed_at=now, opened_by=acting_user(actor))
     Sample.objects.create(tube=tube, round=None, person_id=member.person_id, id_type=original.id_type,
                           id_number=original.id_number, name=original.name, phone=original.phone, unit=member.unit,
-                          sampled_at=now, recorded_by=_user(actor))
+                          sampled_at=now, recorded_by=acting_user(actor))
     member.recheck_tube, member.outcome = tube, RecallMember.Outcome.SAMPLED
     member.save(update_fields=["recheck_tube", "outcome"])
     return tube

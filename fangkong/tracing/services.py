@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ensure_unit_in_scope, unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_unit_in_scope, unit_in_scope
 from fangkong.audit.services import audit_record
 from fangkong.people.models import CONFINING_STATUSES
 from fangkong.people.selectors import status_at
@@ -27,10 +27,6 @@ from fangkong.tracing.engine.chains import would_create_cycle
 from fangkong.tracing.models import AssistRequest, Case, Contact, DetectionHit, Exposure, Link, PlaceVisit
 
 CASE_SUBJECT = "tracing.case"
-
-
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _local(value: datetime.datetime) -> str:
@@ -158,7 +154,7 @@ def case_open(*, person, first_positive_at: datetime.datetime, source: str, acto
                     onset_date=onset_date, first_positive_at=first_positive_at, ct_orf1ab=ct_orf1ab, ct_n=ct_n,
                     source=source, source_ref=(source_ref or "")[:60], positive_case=positive_case, tracer=tracer,
                     window_start=start, window_end=end, reported_at=reported_at, under_control=under_control,
-                    created_by=_user(actor))
+                    created_by=acting_user(actor))
             break
         except IntegrityError:
             existing = Case.objects.filter(person=person).first()
@@ -372,7 +368,7 @@ def visit_add(*, case: Case, actor, name: str, start: datetime.datetime, end: da
         raise ValidationError({"start": _("A visit cannot be in the future.")})
     visit = PlaceVisit.objects.create(case=case, kind=kind, name=name[:100], place_code=(place_code or "").strip()[:60],
                                       address=(address or "").strip()[:200], start=start, end=end,
-                                      note=(note or "").strip()[:200], recorded_by=_user(actor))
+                                      note=(note or "").strip()[:200], recorded_by=acting_user(actor))
     audit_record(actor=actor, obj=case, action="visit_add", unit_path=case.unit.path,
                  changes={"visit": (None, f"{name} {_local(start)}")})
     return visit
@@ -404,7 +400,7 @@ def exposure_add(*, case: Case, actor, kind: str, description: str, at: datetime
     if source_case_number.strip():
         source_case = case_by_number(source_case_number, field="source_case_number")
     exposure = Exposure.objects.create(case=case, kind=kind, at=at, description=description[:300],
-                                       source_case=source_case, recorded_by=_user(actor))
+                                       source_case=source_case, recorded_by=acting_user(actor))
     if source_case is not None and not Link.objects.filter(infector=source_case, infectee=case).exists():
         link_add(infector=source_case, infectee=case, confidence=Link.Confidence.PROBABLE, basis=description[:200],
                  actor=actor)
@@ -507,7 +503,7 @@ def _contact_on_file(*, case, person, category, exposure_at, reason, via, source
     contact = Contact.objects.create(
         case=case, person=person, unit=person.unit, category=category, via=via, reason=reason[:200],
         exposure_at=exposure_at, source=source, copresent_minutes=copresent_minutes, status=status, measure=measure,
-        controlled_at=controlled_at, created_by=_user(actor))
+        controlled_at=controlled_at, created_by=acting_user(actor))
     audit_record(actor=actor, obj=case, action="contact_add", unit_path=case.unit.path,
                  changes={"contact": (None, f"{category} #{person.pk}")}, note=reason[:200])
     _refresh_controlled(case)
@@ -547,7 +543,7 @@ def _contact_outside(*, case, outside, category, exposure_at, reason, via, sourc
             region = region or f"{origin.province}{origin.city}{origin.county}"
     contact = Contact.objects.create(
         case=case, person=None, unit=None, category=category, via=via, reason=reason[:200], exposure_at=exposure_at,
-        source=source, copresent_minutes=copresent_minutes, status=Contact.Status.ASSIST, created_by=_user(actor))
+        source=source, copresent_minutes=copresent_minutes, status=Contact.Status.ASSIST, created_by=acting_user(actor))
     AssistRequest.objects.create(contact=contact, name=name[:50], id_type=id_type if id_number else "",
                                  id_number=id_number, phone=phone, region=region, region_code=region_code,
                                  address=address)
@@ -633,7 +629,7 @@ def link_add(*, infector: Case, infectee: Case, confidence: str, actor, basis: s
         raise ValidationError({"infector": _("%(b)s is already upstream of %(a)s: the link would make a circle.")
                                % {"a": infector.number, "b": infectee.number}})
     link = Link.objects.create(infector=infector, infectee=infectee, confidence=confidence,
-                               basis=" ".join((basis or "").split())[:200], created_by=_user(actor))
+                               basis=" ".join((basis or "").split())[:200], created_by=acting_user(actor))
     audit_record(actor=actor, obj=infectee, action="link_add", unit_path=infectee.unit.path,
                  changes={"link": (None, f"{infector.number} → {infectee.number} ({confidence})")})
     return link

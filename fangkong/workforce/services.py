@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ensure_unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_unit_in_scope
 from fangkong.audit.services import audit_record, diff
 from fangkong.core.masking import mask_phone
 from fangkong.core.paths import is_within
@@ -185,7 +185,7 @@ def shift_create(*, post: Post, starts_at, ends_at, actor, leader=None, leader_n
     _ensure_free(leader=leader, members=members, starts_at=starts_at, ends_at=ends_at)
     shift = Shift.objects.create(post=post, starts_at=starts_at, ends_at=ends_at, leader=leader,
                                  leader_name=leader_name, leader_phone=leader_phone, members_text=members_text,
-                                 note=(note or "").strip()[:300], created_by=_user(actor))
+                                 note=(note or "").strip()[:300], created_by=acting_user(actor))
     shift.members.set(members)
     audit_record(actor=actor, obj=shift, action="create", unit_path=post.unit.path, changes=diff({}, _snapshot(shift)))
     return shift
@@ -231,10 +231,6 @@ def shift_delete(*, shift: Shift, actor) -> None:
     shift.delete()
 
 
-def _user(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
 # --- handovers ---------------------------------------------------------------------------------------------
 
 
@@ -273,7 +269,7 @@ def handover_record(*, shift: Shift, note: str, actor, shift_to: Shift | None = 
 
         shift_to = shift_next(shift=shift)
     handover = Handover.objects.create(
-        post=shift.post, shift_from=shift, shift_to=shift_to, at=at or timezone.now(), by=_user(actor),
+        post=shift.post, shift_from=shift, shift_to=shift_to, at=at or timezone.now(), by=acting_user(actor),
         note=note, open_issues=(open_issues or "").strip(), supplies=(supplies or "").strip(),
         awaiting_transfer=(awaiting_transfer or "").strip())
     audit_record(actor=actor, obj=handover, action="create", unit_path=shift.post.unit.path,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.scope import ensure_unit_in_scope, may_act
+from fangkong.accounts.scope import acting_user, ensure_unit_in_scope, may_act
 from fangkong.audit.services import audit_record
 from fangkong.core.paths import is_within
 from fangkong.isolation.care.kinds import HEALTH_ALERT, REQUEST
@@ -38,10 +38,6 @@ def request_hours() -> int:
 
 def is_fever(temperature: Decimal, threshold: Decimal) -> bool:
     return temperature >= threshold
-
-
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _who(stay: Stay) -> str:
@@ -163,7 +159,7 @@ def health_checks_record(*, site: Site, floor: int, day: datetime.date, period: 
 
     existing = {c.stay_id: c for c in HealthCheck.objects.select_for_update()
                 .filter(stay__in=[c["stay"] for c in cleaned], day=day, period=period)}
-    now, user, checks = timezone.now(), _user(actor), []
+    now, user, checks = timezone.now(), acting_user(actor), []
     for row in cleaned:
         check = existing.get(row["stay"].pk)
         before = None if check is None else (str(check.temperature), list(check.symptoms), check.note)
@@ -214,7 +210,7 @@ def care_request_add(*, stay: Stay, kind: str, text: str, actor) -> CareRequest:
         errors["stay"] = _("%(who)s is not in the site now.") % {"who": _who(stay)}
     if errors:
         raise ValidationError(errors)
-    request = CareRequest.objects.create(stay=stay, kind=kind, text=text, created_by=_user(actor))
+    request = CareRequest.objects.create(stay=stay, kind=kind, text=text, created_by=acting_user(actor))
     hours = request_hours()
     site = stay.site
     spec = TaskSpec(
@@ -240,7 +236,7 @@ def _ensure_may_answer(actor, site: Site) -> None:
 
 
 def _write_answer(request: CareRequest, answer: str, actor) -> None:
-    request.answer, request.answered_at, request.answered_by = answer, timezone.now(), _user(actor)
+    request.answer, request.answered_at, request.answered_by = answer, timezone.now(), acting_user(actor)
     request.save(update_fields=["answer", "answered_at", "answered_by"])
     audit_record(actor=actor, obj=request, action="answer", unit_path=request.stay.site.unit.path,
                  changes={"answered_at": (None, request.answered_at.isoformat())})

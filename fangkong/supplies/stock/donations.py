@@ -14,16 +14,12 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ensure_unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_unit_in_scope
 from fangkong.audit.services import audit_record
 from fangkong.supplies.models import Donation, DonationAllocation, DonationSequence, Movement, Place
 from fangkong.supplies.stock.services import OUTFLOWS, clean_quantity, receipt_post
 
 MAX_AMOUNT = Decimal("999999999999")
-
-
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _may_donate(actor, unit) -> None:
@@ -115,7 +111,7 @@ def donation_record(*, donor_kind: str, donor_name: str, kind: str, received_on:
         donor_contact=(donor_contact or "").strip()[:100], named_publicly=bool(named_publicly), kind=kind,
         amount=amount, item=item, quantity=quantity, warehouse=warehouse, movement=movement, unit=unit,
         purpose=" ".join((purpose or "").split())[:200], received_on=received_on,
-        note=" ".join((note or "").split())[:200], created_by=_user(actor))
+        note=" ".join((note or "").split())[:200], created_by=acting_user(actor))
     audit_record(actor=actor, obj=donation, action="create", unit_path=unit.path,
                  changes={"kind": (None, kind), "amount": (None, amount), "quantity": (None, quantity)})
     return donation
@@ -153,7 +149,7 @@ def allocation_record(*, donation: Donation, amount, purpose: str, recipient: st
         raise ValidationError({"amount": _("Only %(left)s yuan of this donation is left.") % {"left": left}})
     allocation = DonationAllocation.objects.create(donation=donation, amount=amount, purpose=purpose[:200],
                                                    recipient=recipient[:100], allocated_on=allocated_on,
-                                                   created_by=_user(actor))
+                                                   created_by=acting_user(actor))
     audit_record(actor=actor, obj=donation, action="allocate", unit_path=donation.unit.path,
                  changes={"allocated": (None, amount)}, note=purpose)
     return allocation

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import has_capability
-from fangkong.accounts.scope import ensure_unit_in_scope
+from fangkong.accounts.scope import acting_user, ensure_may, ensure_unit_in_scope
 from fangkong.audit.services import audit_record
 from fangkong.supplies.models import Balance, Item, ItemCategory, ItemUnit, Movement, Place, SupplyRequest
 
@@ -30,18 +30,6 @@ CENT = Decimal("0.01")
 # Kinds that add to the place, and kinds that take away; an adjustment goes either way.
 INFLOWS = {Movement.Kind.RECEIPT, Movement.Kind.TRANSFER_IN}
 OUTFLOWS = {Movement.Kind.ISSUE, Movement.Kind.CONSUMPTION, Movement.Kind.LOSS, Movement.Kind.TRANSFER_OUT}
-
-
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def _may(actor, capability: str, unit) -> None:
-    if actor is None:
-        return
-    if not has_capability(actor, capability):
-        raise PermissionDenied(capability)
-    ensure_unit_in_scope(actor, unit, app_label="supplies", action=capability.split(".", 1)[1])
 
 
 def clean_quantity(value, *, field: str = "quantity", allow_zero: bool = False) -> Decimal:
@@ -120,7 +108,7 @@ def _source_exists(kind: str, code: str) -> bool:
 
 @transaction.atomic
 def place_create(*, code: str, name: str, kind: str, unit, actor, address: str = "", source_code: str = "") -> Place:
-    _may(actor, "supplies.manage", unit)
+    ensure_may(actor, "supplies.manage", unit)
     code = (code or "").strip()
     if not _CODE.match(code):
         raise ValidationError({"code": _("A code is 2–40 letters, digits, - or _.")})
@@ -178,7 +166,7 @@ def _post(entries: list[Entry], *, actor, request=None, at=None) -> list[Movemen
         movements.append(Movement(place=entry.place, item=entry.item, kind=entry.kind, delta=entry.delta,
                                   balance_after=balance.quantity, counterpart=entry.counterpart,
                                   source=entry.source[:100], note=entry.note[:200], request=request, at=at,
-                                  created_by=_user(actor)))
+                                  created_by=acting_user(actor)))
     if short:
         raise ValidationError({"quantity": [*short, _("Nothing was recorded: stock never goes below zero. Record "
                                                       "units that are gone as a loss or by a stocktake.")]})
@@ -197,7 +185,7 @@ def movement_record(*, place: Place, item, kind: str, quantity, actor, counterpa
                     source: str = "", note: str = "", counted=None) -> list[Movement]:
     """One movement from the movement form. A transfer writes its pair (out here, in at `counterpart`); an
     adjustment takes the counted quantity (盘点) and writes the difference; a loss needs a note saying why."""
-    _may(actor, "supplies.move", place.unit)
+    ensure_may(actor, "supplies.move", place.unit)
     item = _item(item)
     note = " ".join((note or "").split())
     if kind not in Movement.Kind.values or kind == Movement.Kind.TRANSFER_IN:
@@ -281,7 +269,7 @@ def request_submit(*, place: Place, lines, reason: str, actor) -> SupplyRequest:
     if place.is_warehouse:
         raise ValidationError({"place": _("A warehouse is stocked by receipts and transfers, not by requests.")})
     cleaned = _lines(lines)
-    supply_request = SupplyRequest.objects.create(place=place, reason=reason[:300], created_by=_user(actor))
+    supply_request = SupplyRequest.objects.create(place=place, reason=reason[:300], created_by=acting_user(actor))
     supply_request.lines.bulk_create([supply_request.lines.model(request=supply_request, item=item, requested=q)
                                       for item, q in cleaned])
     audit_record(actor=actor, obj=supply_request, action="create", unit_path=place.unit.path,
@@ -301,7 +289,7 @@ def _locked(supply_request: SupplyRequest, expected: str) -> SupplyRequest:
 def request_decide(*, supply_request: SupplyRequest, approved: dict, actor, note: str = "") -> SupplyRequest:
     """Approve each line in full, in part or not at all ({line id: quantity}); all lines at zero is a rejection,
     which needs a note."""
-    _may(actor, "supplies.approve", supply_request.place.unit)
+    ensure_may(actor, "supplies.approve", supply_request.place.unit)
     supply_request = _locked(supply_request, SupplyRequest.Status.SUBMITTED)
     note = " ".join((note or "").split())
     lines = list(supply_request.lines.select_related("item").order_by("pk"))
@@ -325,7 +313,7 @@ def request_decide(*, supply_request: SupplyRequest, approved: dict, actor, note
         line.approved = values[line.pk]
         line.save(update_fields=["approved"])
     supply_request.status = SupplyRequest.Status.REJECTED if rejected else SupplyRequest.Status.APPROVED
-    supply_request.decided_at, supply_request.decided_by = timezone.now(), _user(actor)
+    supply_request.decided_at, supply_request.decided_by = timezone.now(), acting_user(actor)
     supply_request.decision_note = note[:300]
     supply_request.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
     audit_record(actor=actor, obj=supply_request, action="reject" if rejected else "approve",
@@ -339,7 +327,7 @@ def request_issue(*, supply_request: SupplyRequest, warehouse: Place, actor, iss
                   note: str = "") -> SupplyRequest:
     """Issue the approved lines (or less, {line id: quantity}) from `warehouse`: one issue line each in its
     ledger. Refused, with nothing written, if the warehouse lacks any of them."""
-    _may(actor, "supplies.move", warehouse.unit)
+    ensure_may(actor, "supplies.move", warehouse.unit)
     if not warehouse.is_warehouse:
         raise ValidationError({"warehouse": _("Stock is issued from a warehouse.")})
     ensure_unit_in_scope(actor, supply_request.place.unit, app_label="supplies", action="move")
@@ -370,8 +358,8 @@ def request_issue(*, supply_request: SupplyRequest, warehouse: Place, actor, iss
     for line in lines:
         line.save(update_fields=["issued"])
     supply_request.status = SupplyRequest.Status.ISSUED
-    supply_request.warehouse, supply_request.issued_at, supply_request.issued_by = warehouse, timezone.now(), _user(
-        actor)
+    supply_request.warehouse, supply_request.issued_at = warehouse, timezone.now()
+    supply_request.issued_by = acting_user(actor)
     supply_request.save(update_fields=["status", "warehouse", "issued_at", "issued_by"])
     audit_record(actor=actor, obj=supply_request, action="issue", unit_path=supply_request.place.unit.path,
                  changes={"warehouse": (None, warehouse.code)})
@@ -416,7 +404,7 @@ def request_receive(*, supply_request: SupplyRequest, actor, received: dict | No
     for line in lines:
         line.save(update_fields=["received"])
     supply_request.status = SupplyRequest.Status.RECEIVED
-    supply_request.received_at, supply_request.received_by = timezone.now(), _user(actor)
+    supply_request.received_at, supply_request.received_by = timezone.now(), acting_user(actor)
     supply_request.receipt_note = note[:300]
     supply_request.save(update_fields=["status", "received_at", "received_by", "receipt_note"])
     audit_record(actor=actor, obj=supply_request, action="receive", unit_path=supply_request.place.unit.path,
