@@ -71,6 +71,15 @@ def group_of(key: str) -> str:
     return key.split(".", 1)[0]
 
 
+# Snapshot.errors names the collector module that failed; a group counted by another group's collector says so here.
+_COLLECTOR_OF_GROUP = {"contacts": "cases"}
+
+
+def collector_of(group: str) -> str:
+    """The collector module (as Snapshot.errors names it) that counts a figure group."""
+    return _COLLECTOR_OF_GROUP.get(group, group)
+
+
 @dataclass
 class Context:
     now: datetime

@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.command.figures import group_of
+from fangkong.command.figures import collector_of, group_of
 from fangkong.command.models import Snapshot
 from fangkong.command.selectors import NodeView, children_figures, latest_snapshot, node_figures
 from fangkong.core.days import day_bounds
@@ -24,8 +24,6 @@ from fangkong.territory.models import Unit
 
 TREND_DAYS = 14
 LIST_LIMIT = 100
-# Snapshot.errors names the collector module; the figure groups "contacts" come from the cases collector.
-_COLLECTOR_OF_GROUP = {"contacts": "cases"}
 
 
 def _day_key(day: datetime.date) -> str:
@@ -185,7 +183,7 @@ def _failed_groups(snapshot: Snapshot) -> set[str]:
 def _column_missing(column: Column, failed: set[str]) -> bool:
     for key in column.needs:
         group = group_of(key)
-        if key in failed or _COLLECTOR_OF_GROUP.get(group, group) in failed:
+        if key in failed or collector_of(group) in failed:
             return True
     return False
 

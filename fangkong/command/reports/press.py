@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from fangkong.command.figures import GROUP_CAPABILITY
+from fangkong.command.figures import GROUP_CAPABILITY, collector_of
 from fangkong.command.reports.context import series_after, series_on
 from fangkong.command.selectors import NodeView, dashboard
 from fangkong.territory.models import Unit
@@ -35,8 +35,7 @@ def _month_day(day: datetime.date) -> str:
 
 def _sees(board, group: str) -> bool:
     failed = set((board.snapshot.errors or {}) if board.snapshot else {})
-    module = "cases" if group == "contacts" else group
-    return GROUP_CAPABILITY.get(group, "") in board.caps and module not in failed
+    return GROUP_CAPABILITY.get(group, "") in board.caps and collector_of(group) not in failed
 
 
 def _cases_sentences(node: NodeView, unit: Unit, day: datetime.date, rows: list) -> list[str]:
