@@ -22,6 +22,9 @@ def test_hq_finds_a_person_by_traditional_characters_and_opens_the_page(page, ci
     expect(results).not_to_contain_text("张三")
     results.get_by_role("link", name="陈纲").wait_for()
     assert "138****5678" in results.inner_text()
+    # htmx pushes the search into the address bar just after the swap; a click before that
+    # would have its navigation cancelled by the pushState.
+    page.wait_for_url(lambda url: "q=" in url)
 
     results.get_by_role("link", name="陈纲").click()
     page.wait_for_url(f"**/people/{chen.pk}/")
