@@ -45,13 +45,21 @@ def _mount():
     from fangkong.accounts.api import router as accounts_router
     from fangkong.arrivals.api import router as arrivals_router
     from fangkong.command.api import router as command_router
+    from fangkong.exports.api import router as exports_router
+    from fangkong.interop.api import router as interop_router
+    from fangkong.notices.api import router as notices_router
+    from fangkong.notify.api import router as notify_router
+    from fangkong.passes.api import router as passes_router
     from fangkong.people.api import router as people_router
     from fangkong.protocols.api import router as protocols_router
+    from fangkong.residents.api import router as residents_router
     from fangkong.risk.api import router as risk_router
     from fangkong.tasks.api import router as tasks_router
     from fangkong.territory.api import router as territory_router
     from fangkong.testing.api import router as testing_router
     from fangkong.tracing.api import router as tracing_router
+    from fangkong.units.api import router as units_router
+    from fangkong.vaccination.api import router as vaccination_router
     from fangkong.workforce.api import router as workforce_router
 
     api.add_router("/accounts", accounts_router)
@@ -65,6 +73,14 @@ def _mount():
     api.add_router("/testing", testing_router)
     api.add_router("/tracing", tracing_router)
     api.add_router("/command", command_router)
+    api.add_router("/notify", notify_router)
+    api.add_router("/residents", residents_router)
+    api.add_router("/exports", exports_router)
+    api.add_router("/interop", interop_router)
+    api.add_router("/vaccination", vaccination_router)
+    api.add_router("/units", units_router)
+    api.add_router("/passes", passes_router)
+    api.add_router("/notices", notices_router)
 
 
 _mount()

@@ -1,0 +1,3 @@
+"""Models of the notify app."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""Models of the residents app."""
+
+from django.db import models  # noqa: F401
