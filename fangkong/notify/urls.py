@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fangkong.notify import views
 
 app_name = "notify"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+]
