@@ -25,6 +25,15 @@ _DONE_STATUSES = (ManagementStatus.NORMAL, ManagementStatus.RELEASED)
 _MEASURE_STATUSES = [s for s in ManagementStatus.values if s not in _DONE_STATUSES]
 
 
+# Other apps holding personal data about a person register here (in their AppConfig.ready()) what they erase:
+# anonymiser(person_ids=[...]) runs in the same transaction as the person's own fields.
+_ANONYMISERS: dict[str, object] = {}
+
+
+def register_anonymiser(name: str, anonymiser) -> None:
+    _ANONYMISERS[name] = anonymiser
+
+
 def retention_days() -> int:
     return settings.PEOPLE_RETENTION_DAYS
 
@@ -99,5 +108,7 @@ def _anonymise_batch(ids: list[int], now: datetime) -> None:
                                         "id_number", "id_number_rev", "phone", "phone_rev", "address", "birth_date",
                                         "anonymised_at"])
     PersonTag.objects.filter(person_id__in=ids).delete()
+    for anonymiser in _ANONYMISERS.values():
+        anonymiser(person_ids=ids)
     audit_redact(model=Person, object_ids=ids)
     access_log_redact(model=Person, object_ids=ids)

@@ -27,6 +27,8 @@ class Unit(models.Model):
     path = PathField(max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(editable=False)
     geometry = models.JSONField(_("polygon (GeoJSON)"), null=True, blank=True)
+    # The office's public number (a street's or community's 防控热线), shown to its residents.
+    hotline = models.CharField(_("hotline"), max_length=30, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_lookup = "path"

@@ -19,6 +19,8 @@ from fangkong.territory.models import Level, Responsibility, Unit
 
 _NO_CHANGE = object()
 CODE_MAX = Unit._meta.get_field("code").max_length
+# 0931-8123456, 12345, 400-123-4567, 13812345678.
+HOTLINE_RE = re.compile(r"\d{3,4}(-\d{3,8}){0,2}|\d{5,12}")
 NAME_MAX = Unit._meta.get_field("name").max_length
 GEOJSON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
                  "GeometryCollection", "Feature", "FeatureCollection"}
@@ -77,11 +79,11 @@ def _locked(unit: Unit) -> Unit:
 
 @transaction.atomic
 def unit_update(*, unit: Unit, actor, name: str | None = None, code: str | None = None,
-                geometry=_NO_CHANGE) -> Unit:
-    """Rename a node, change its code or its polygon (pass geometry=None to clear it)."""
+                geometry=_NO_CHANGE, hotline: str | None = None) -> Unit:
+    """Rename a node, change its code, its hotline or its polygon (pass geometry=None to clear it)."""
     unit = _locked(unit)
     ensure_unit_in_scope(actor, unit, app_label="territory")
-    before = {"name": unit.name, "code": unit.code, "geometry": unit.geometry}
+    before = {"name": unit.name, "code": unit.code, "geometry": unit.geometry, "hotline": unit.hotline}
     if name is not None:
         name = name.strip()
         if not name:
@@ -102,7 +104,12 @@ def unit_update(*, unit: Unit, actor, name: str | None = None, code: str | None 
         if geometry is not None and (error := geometry_error(geometry)):
             raise ValidationError({"geometry": error})
         unit.geometry = geometry
-    after = {"name": unit.name, "code": unit.code, "geometry": unit.geometry}
+    if hotline is not None:
+        hotline = hotline.strip()
+        if hotline and not HOTLINE_RE.fullmatch(hotline):
+            raise ValidationError({"hotline": _("A hotline is digits, with an optional area code and dash.")})
+        unit.hotline = hotline
+    after = {"name": unit.name, "code": unit.code, "geometry": unit.geometry, "hotline": unit.hotline}
     changes = diff(before, after)
     if changes:
         unit.save(update_fields=list(changes))
