@@ -478,7 +478,6 @@ def contact_add(*, case: Case, actor, category: str, exposure_at: datetime.datet
 
 def _contact_on_file(*, case, person, category, exposure_at, reason, via, source, copresent_minutes, actor):
     from fangkong.protocols.models import Measure
-    from fangkong.protocols.services import measure_start
 
     if person.merged_into_id:
         raise ValidationError({"person": _("This record was merged into another; use that one.")})
@@ -488,11 +487,15 @@ def _contact_on_file(*, case, person, category, exposure_at, reason, via, source
     if other_case is not None:
         raise ValidationError({"person": _("%(name)s is already case %(number)s; link the two cases instead.") % {
             "name": person.name, "number": other_case.number}})
-    if Contact.objects.filter(case=case, person=person).exists():
+    day_one = timezone.localtime(exposure_at).date()
+    existing = Contact.objects.filter(case=case, person=person).select_related("measure").first()
+    if existing is not None:
+        if (existing.category == category and existing.status == Contact.Status.CONTROLLED and existing.measure
+                and existing.measure.status == Measure.Status.ACTIVE and day_one > existing.measure.day_one):
+            return _contact_exposed_again(existing, exposure_at=exposure_at, reason=reason, actor=actor)
         raise ValidationError({"person": _("%(name)s is already a contact of this case.") % {"name": person.name}})
     # Opened by the system for the contact's own grid: the protocol demands it, whoever the tracer is.
-    measure = measure_start(person=person, category=category, day_one=timezone.localtime(exposure_at).date(),
-                            actor=None, source="tracing", source_ref=case.number)
+    measure = _measure_for_exposure(person=person, category=category, day_one=day_one, case=case)
     person.refresh_from_db(fields=["status", "status_since"])
     now = timezone.now()
     if measure.status == Measure.Status.ACTIVE:
@@ -507,6 +510,43 @@ def _contact_on_file(*, case, person, category, exposure_at, reason, via, source
     audit_record(actor=actor, obj=case, action="contact_add", unit_path=case.unit.path,
                  changes={"contact": (None, f"{category} #{person.pk}")}, note=reason[:200])
     _refresh_controlled(case)
+    return contact
+
+
+# The source of a measure started again because its person was exposed again after its day one (day 1 is the day of
+# last exposure): the contact's row says the period restarted.
+REEXPOSURE_SOURCE = "tracing.reexposure"
+
+
+def _measure_for_exposure(*, person, category: str, day_one, case: Case):
+    """The measure an exposure on `day_one` puts the person under. A running contact measure of the same category
+    that counts from this day or later covers it; one counting from an earlier day ends, and a new period starts
+    from this exposure (re-exposure restarts the period), so that nobody runs two periods at once."""
+    from fangkong.protocols.models import Measure
+    from fangkong.protocols.services import measure_end, measure_start
+
+    running = (Measure.objects.filter(person=person, category=category, status=Measure.Status.ACTIVE,
+                                      source__in=("tracing", REEXPOSURE_SOURCE))
+               .order_by("-day_one", "-pk").first())
+    if running is not None and day_one <= running.day_one:
+        return running
+    if running is not None:
+        measure_end(measure=running, actor=None, reason=_("Exposed again on %(day)s (case %(number)s): the period "
+                                                          "restarts") % {"day": day_one.isoformat(),
+                                                                         "number": case.number})
+    return measure_start(person=person, category=category, day_one=day_one, actor=None,
+                         source=REEXPOSURE_SOURCE if running is not None else "tracing", source_ref=case.number)
+
+
+def _contact_exposed_again(contact: Contact, *, exposure_at, reason: str, actor) -> Contact:
+    """The same case exposed its contact again, on a later day: the last exposure moves and the period restarts."""
+    previous = contact.exposure_at
+    contact.measure = _measure_for_exposure(person=contact.person, category=contact.category,
+                                            day_one=timezone.localtime(exposure_at).date(), case=contact.case)
+    contact.exposure_at = exposure_at
+    contact.save(update_fields=["measure", "exposure_at"])
+    audit_record(actor=actor, obj=contact.case, action="contact_exposed_again", unit_path=contact.case.unit.path,
+                 changes={"exposure_at": (_local(previous), _local(exposure_at))}, note=reason[:200])
     return contact
 
 

@@ -51,7 +51,10 @@ def person_b(city):
 
 @pytest.fixture
 def reported_at():
-    return timezone.now() - datetime.timedelta(hours=1)
+    """An hour ago, but never before local midnight: "reported today" holds at any hour the suite runs."""
+    now = timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(now - datetime.timedelta(hours=1), midnight)
 
 
 @pytest.fixture
