@@ -46,6 +46,8 @@ class Tag(models.TextChoices):
     COLD_CHAIN = "cold_chain", _("Cold-chain worker")
     TRANSPORT = "transport", _("Transport worker")
     QUARANTINE_STAFF = "quarantine_staff", _("Quarantine-site staff")
+    # Categories a module sets from an event (a fever clinic's report).
+    FEVER_PATIENT = "fever_patient", _("Fever patient")
 
 
 class Household(models.Model):

@@ -3,12 +3,22 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.accounts.roles import Role
 from fangkong.accounts.scope import ScopedQuerySet
 
 OPEN_STATUSES = ("open", "accepted")
+# Roles outside the territorial chain: a unit's contact, the transport group, a fever clinic sit on a node only to
+# be found there; they see the tasks they own, not every task of their community.
+OWN_TASKS_ONLY = frozenset({Role.UNIT_CONTACT, Role.TRANSPORT, Role.CLINIC})
 
 
 class TaskQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view"):
+        rows = super().visible_to(user, action)
+        if getattr(user, "role", None) in OWN_TASKS_ONLY:
+            rows = rows.filter(owner=user)
+        return rows
+
     def still_open(self):
         return self.filter(status__in=OPEN_STATUSES)
 

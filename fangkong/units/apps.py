@@ -6,3 +6,10 @@ class UnitsConfig(AppConfig):
     name = "fangkong.units"
     label = "units"
     verbose_name = _("Units and key places")
+
+    def ready(self):
+        from fangkong.core.alerts import register_alert_provider
+        from fangkong.units import kinds, kinds_disinfection  # noqa: F401 (registers the task kinds)
+        from fangkong.units.clinics.alerts import fever_rise_alerts
+
+        register_alert_provider("units.fever", fever_rise_alerts)

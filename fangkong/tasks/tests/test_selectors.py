@@ -134,3 +134,15 @@ def test_large_building_dispatch_stays_in_few_queries(city, responsibilities, of
     with django_assert_max_num_queries(40 + 10):
         _, created = services.household_visits_dispatch(households=households, actor=officer_a)
     assert created == 40
+
+
+def test_a_unit_contact_sees_only_the_tasks_they_own(city):
+    from conftest import make_user
+    from fangkong.accounts.roles import Role
+    from fangkong.tasks.models import Task
+    from fangkong.tasks.services import task_create
+
+    contact = make_user("refinery", Role.UNIT_CONTACT, city.a.community)
+    mine = task_create(kind="follow_up", title="闭环健康监测", unit=city.a.community, owner=contact, actor=None)
+    task_create(kind="follow_up", title="入户走访 1-101", unit=city.a.building, actor=None)
+    assert list(Task.objects.visible_to(contact, "view")) == [mine]
