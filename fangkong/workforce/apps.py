@@ -6,3 +6,6 @@ class WorkforceConfig(AppConfig):
     name = "fangkong.workforce"
     label = "workforce"
     verbose_name = _("Workforce")
+
+    def ready(self):
+        from fangkong.workforce import kinds  # noqa: F401  (registers the task kind)

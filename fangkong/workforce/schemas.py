@@ -49,3 +49,44 @@ class PostOut(Schema):
 class OnDutyOut(Schema):
     post: PostOut
     shifts: list[ShiftOut]
+
+
+class ViolationOut(Schema):
+    person: str
+    name: str
+    shift: int
+    rule: str
+    value: float
+    limit: float
+    message: str
+
+
+class RosterOut(Schema):
+    id: int
+    post_id: int
+    starts_on: datetime.date
+    ends_on: datetime.date
+    status: str
+    violations: list[ViolationOut]
+
+
+class VolunteerOut(Schema):
+    """A volunteer as the list shows them: ID and phone masked."""
+
+    id: int
+    name: str
+    unit_id: int
+    status: str
+    skills: str
+    phone: str
+    id_number: str
+
+    @staticmethod
+    def resolve_phone(obj):
+        return mask_phone(obj.phone)
+
+    @staticmethod
+    def resolve_id_number(obj):
+        from fangkong.core.masking import mask_id_number
+
+        return mask_id_number(obj.id_number)

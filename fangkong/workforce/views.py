@@ -15,7 +15,8 @@ from fangkong.accounts.scope import require_capability_or_404, unit_in_scope
 from fangkong.core.forms import add_service_errors
 from fangkong.core.pagination import page_from_request
 from fangkong.workforce import selectors, services
-from fangkong.workforce.forms import HandoverForm, PostFilterForm, PostForm, ShiftForm
+from fangkong.workforce.forms import CheckInForm, HandoverForm, PostFilterForm, PostForm, ShiftForm
+from fangkong.workforce.rules import rules_for
 
 
 def _can_change(user, post) -> bool:
@@ -37,6 +38,7 @@ def post_list(request):
     return render(request, "workforce/post_list.html", {
         "form": form, "page": page, "params": params.urlencode(),
         "can_change": has_capability(request.user, "workforce.change"),
+        "can_rules": has_capability(request.user, "workforce.rules"),
     })
 
 
@@ -74,7 +76,8 @@ def post_detail(request, post_id: int):
         "post": post, "shifts": now_shifts, "days": days, "handovers": selectors.handovers_of(post=post, limit=5),
         "prev_start": start - datetime.timedelta(days=7), "next_start": start + datetime.timedelta(days=7),
         "is_this_week": start == today, "can_change": _can_change(request.user, post),
-        "handover_ids": handover_ids, "now": now,
+        "handover_ids": handover_ids, "now": now, "groups": selectors.groups_of(post=post),
+        "rosters": selectors.rosters_of(user=request.user, post=post)[:6], "rules": rules_for(post.unit),
     })
 
 
@@ -85,19 +88,22 @@ def _initial_times(post) -> dict:
     last = selectors.shifts_between(post=post, start=now, end=now + datetime.timedelta(days=31)).last()
     if last is not None and last.ends_at > now:
         start = timezone.localtime(last.ends_at)
-    return {"starts_at": start, "ends_at": start + datetime.timedelta(hours=services.max_shift_hours())}
+    return {"starts_at": start, "ends_at": start + datetime.timedelta(hours=services.max_shift_hours(post.unit))}
 
 
 def _shift_kwargs(data) -> dict:
-    return {key: data[key] for key in ("starts_at", "ends_at", "leader", "leader_name", "leader_phone", "members",
-                                       "members_text", "note")}
+    kwargs = {key: data[key] for key in ("starts_at", "ends_at", "leader", "leader_name", "leader_phone", "members",
+                                         "members_text", "note")}
+    kwargs["volunteers"] = list(data.get("volunteers") or ())
+    return kwargs
 
 
 @login_required
 def shift_new(request, post_id: int):
     require_capability_or_404(request.user, "workforce.change")
     post = selectors.post_get(user=request.user, post_id=post_id, action="change")
-    form = ShiftForm(request.POST or None, initial=_initial_times(post), staff=selectors.staff_for(user=request.user))
+    form = ShiftForm(request.POST or None, initial=_initial_times(post), staff=selectors.staff_for(user=request.user),
+                     volunteers=selectors.volunteers_for(user=request.user, post=post))
     if request.method == "POST" and form.is_valid():
         try:
             services.shift_create(post=post, actor=request.user, **_shift_kwargs(form.cleaned_data))
@@ -117,9 +123,10 @@ def shift_edit(request, shift_id: int):
         "starts_at": timezone.localtime(shift.starts_at), "ends_at": timezone.localtime(shift.ends_at),
         "leader": shift.leader_id, "leader_name": shift.leader_name, "leader_phone": shift.leader_phone,
         "members": list(shift.members.values_list("pk", flat=True)), "members_text": shift.members_text,
-        "note": shift.note,
+        "note": shift.note, "volunteers": list(shift.volunteers.values_list("pk", flat=True)),
     }
-    form = ShiftForm(request.POST or None, initial=initial, staff=selectors.staff_for(user=request.user))
+    form = ShiftForm(request.POST or None, initial=initial, staff=selectors.staff_for(user=request.user),
+                     volunteers=selectors.volunteers_for(user=request.user, post=shift.post))
     if request.method == "POST" and form.is_valid():
         try:
             services.shift_update(shift=shift, actor=request.user, **_shift_kwargs(form.cleaned_data))
@@ -171,8 +178,13 @@ def my_shifts(request):
     now = timezone.now()
     shifts = list(selectors.my_shifts(user=request.user, start=now, end=now + datetime.timedelta(days=14)))
     can_view = has_capability(request.user, "workforce.view")
+    attendance = selectors.attendance_of(shifts=shifts, user=request.user) if shifts else {}
+    rules = {s.post.unit_id: None for s in shifts}
+    rules = {unit_id: rules_for(next(s.post.unit for s in shifts if s.post.unit_id == unit_id)) for unit_id in rules}
+    early = now + datetime.timedelta(hours=1)
     return render(request, "workforce/my_shifts.html", {
-        "shifts": shifts, "now": now, "can_view": can_view,
+        "shifts": shifts, "now": now, "can_view": can_view, "early": early,
+        "items": [(s, attendance.get(s.pk), CheckInForm(rules=rules[s.post.unit_id])) for s in shifts],
         "handover_ids": {s.pk for s in shifts if s.starts_at <= now
                          and services.may_hand_over(user=request.user, shift=s)},
     })

@@ -29,3 +29,28 @@ def post_a2(city):
 def post_b(city):
     return post_ensure(kind="checkpoint", name="西城高速口", unit=city.b.district,
                        subject_type="arrivals.checkpoint", subject_id=2, actor=None)
+
+
+def resident_id(serial: int, birth: str = "19900101") -> str:
+    """A valid 18-digit resident ID (Beijing Dongcheng), distinct per serial (0–999)."""
+    from stdnum.cn import ric
+
+    body = f"110101{birth}{serial:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+@pytest.fixture
+def volunteer_a(city):
+    """An approved volunteer of community A."""
+    from fangkong.workforce.models import Volunteer
+
+    return Volunteer.objects.create(name="志愿者王小明", id_number=resident_id(1), phone="13800001111",
+                                    unit=city.a.community, healthy=True, status=Volunteer.Status.APPROVED)
+
+
+@pytest.fixture
+def volunteer_a2(city):
+    from fangkong.workforce.models import Volunteer
+
+    return Volunteer.objects.create(name="志愿者李红", id_number=resident_id(2), phone="13800002222",
+                                    unit=city.a.community, healthy=True, status=Volunteer.Status.APPROVED)

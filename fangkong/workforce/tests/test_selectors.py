@@ -34,7 +34,7 @@ def test_on_duty_includes_the_start_and_excludes_the_end(post_a, officer_a, chec
 def test_on_duty_preloads_leader_and_members(post_a, officer_a, checkpoint_a, django_assert_num_queries):
     shift_create(post=post_a, starts_at=local(1, 8), ends_at=local(1, 20), leader=checkpoint_a,
                  members=[officer_a], members_text="志愿者甲", actor=officer_a)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         (shift,) = on_duty(post=post_a, at=local(1, 9))
         assert (shift.leader_display, shift.member_names) == ("checkpoint_a", ["officer_a", "志愿者甲"])
 
