@@ -29,7 +29,7 @@ messages:
 
 demo: setup
 	$(BIN)/fangkong migrate --verbosity=0
-	$(BIN)/fangkong demo --size $(SIZE)
+	FANGKONG_DEMO=1 $(BIN)/fangkong demo --size $(SIZE)
 
 lint: setup
 	$(BIN)/ruff check .

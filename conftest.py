@@ -30,21 +30,48 @@ class City:
                                        building=building))
 
 
-@pytest.fixture
-def protocol_presets(db):
-    """The rule sets migration 0001 of protocols loads. A live-server test empties the database when it ends, so
-    a later test in the same worker would find none: put them back (edition 9 active) if they are gone."""
+def reference_data_restore() -> None:
+    """The reference data that data migrations load: rule sets (edition 9 active), the default checklists of
+    supervision and units, the vaccine products. A live-server or transactional test empties the database when it
+    ends, so a later test in the same worker would find none: put them back if they are gone."""
     from fangkong.protocols.models import RuleSet, RuleSetVersion
     from fangkong.protocols.presets import install_presets
+    from fangkong.supervision.defaults import seed_default_checklists as supervision_checklists
+    from fangkong.supervision.models import Checklist
+    from fangkong.units.defaults import seed_default_checklists as unit_checklists
+    from fangkong.units.models import UnitChecklistItem
+    from fangkong.vaccination.defaults import seed_default_products
+    from fangkong.vaccination.models import Product
 
     if not RuleSet.objects.exists():
         install_presets(RuleSet, RuleSetVersion)
+    if not Checklist.objects.exists():
+        supervision_checklists()
+    if not UnitChecklistItem.objects.exists():
+        unit_checklists()
+    if not Product.objects.exists():
+        seed_default_products()
+
+
+@pytest.fixture
+def protocol_presets(db):
+    reference_data_restore()
 
 
 @pytest.fixture(autouse=True)
 def _protocol_presets_for_db_tests(request):
     if request.node.get_closest_marker("django_db"):
         request.getfixturevalue("protocol_presets")
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """LocaleMiddleware leaves the last request's language active in the thread: a test that asked for Chinese
+    must not make the next test's messages Chinese."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,8 @@ PRODUCTION = env_bool("FANGKONG_PRODUCTION")
 DEFAULT_SECRET_KEY = "fangkong-insecure-development-key-change-me"
 SECRET_KEY = os.environ.get("FANGKONG_SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("FANGKONG_DEBUG", default=not PRODUCTION)
+# The demo city (make demo): the residents' sign-in page also shows the one-time code, as there is no SMS gateway.
+FANGKONG_DEMO = env_bool("FANGKONG_DEMO")
 ALLOWED_HOSTS = env_list("FANGKONG_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("FANGKONG_CSRF_TRUSTED_ORIGINS")
 
@@ -211,7 +213,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("FANGKONG_LOG_LEVEL", "INFO")},
     # WeasyPrint and fontTools log every rendering step at INFO: a report would fill the log.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
-                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
+                # httpx logs every request at INFO: every text message sent would be a line.
+                "httpx": {"level": "WARNING"}},
 }
 
 # Masked values shown in lists: keep this many leading and trailing characters.
@@ -227,3 +231,12 @@ WORKFORCE_MAX_SHIFT_HOURS = int(os.environ.get("FANGKONG_MAX_SHIFT_HOURS", "12")
 # 应检尽检: a running round this many hours old gives every building with people still unsampled a task.
 TESTING_SWEEP_AFTER_HOURS = float(os.environ.get("FANGKONG_TESTING_SWEEP_AFTER_HOURS", "4"))
 PEOPLE_RETENTION_DAYS = int(os.environ.get("FANGKONG_RETENTION_DAYS", "180"))
+
+# Outgoing messages (fangkong.notify). With no backend named: the SMS gateway when its URL is set, else the console.
+NOTIFY_BACKEND = os.environ.get("FANGKONG_NOTIFY_BACKEND", "")
+NOTIFY_SMS_URL = os.environ.get("FANGKONG_NOTIFY_SMS_URL", "")
+NOTIFY_SMS_SECRET = os.environ.get("FANGKONG_NOTIFY_SMS_SECRET", "")
+NOTIFY_SMS_TIMEOUT = float(os.environ.get("FANGKONG_NOTIFY_SMS_TIMEOUT", "5"))
+NOTIFY_FILE_DIR = DATA_DIR / "notify"
+NOTIFY_QUIET_HOURS = os.environ.get("FANGKONG_NOTIFY_QUIET_HOURS", "22:00-07:00")
+NOTIFY_RATE_PER_HOUR = int(os.environ.get("FANGKONG_NOTIFY_RATE_PER_HOUR", "5"))

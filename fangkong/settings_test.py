@@ -10,3 +10,6 @@ STORAGES = {
 }
 # Tests assert the English msgids; the browser tests send Accept-Language zh-CN and get the Chinese UI.
 LANGUAGE_CODE = "en"
+NOTIFY_BACKEND = "fangkong.notify.backends.locmem.Backend"
+# Other apps' tests run at any real hour; notify's own quiet-hour tests set it.
+NOTIFY_QUIET_HOURS = ""

@@ -203,6 +203,20 @@ def _shift(world):
                                 leader_name=f"{MARKER}班长")
 
 
+def _volunteer(world):
+    from fangkong.workforce.models import Volunteer
+
+    return Volunteer.objects.create(name=f"{MARKER}志愿者", id_number="11010119900101009X", phone="13800009999",
+                                    unit=world.city.b.community, healthy=True)
+
+
+def _roster(world):
+    from fangkong.workforce.models import Roster
+
+    today = timezone.localdate()
+    return Roster.objects.create(post=world.get("post_id"), starts_on=today, ends_on=today + timedelta(days=6))
+
+
 def _case(world):
     from fangkong.tracing.models import Case
 
@@ -441,6 +455,141 @@ def _photo(world):
                                 file="supervision/idor-b.jpg", width=1, height=1)
 
 
+def _freight_pass(world):
+    from fangkong.passes.models import FreightPass
+
+    now = timezone.now()
+    freight_pass = FreightPass.objects.create(
+        unit=world.city.b.district, plate="青B12345", driver_name=f"{MARKER}司机",
+        driver_id_number="630802199001010038", driver_phone="13900139000", origin=f"{MARKER}物流园",
+        destination="西城医院", cargo="medical",
+        valid_from=now, valid_to=now + timedelta(days=1), requested_at=now, requested_by=world.officer_b)
+    freight_pass.number = f"HY{freight_pass.pk:08d}"
+    freight_pass.save(update_fields=["number"])
+    return freight_pass
+
+
+def _escort_pass(world):
+    from fangkong.passes.models import EscortPass
+
+    now = timezone.now()
+    escort_pass = EscortPass.objects.create(
+        unit=world.city.b.street, patient=world.get("person_id"), escort_name=f"{MARKER}陪护",
+        escort_id_number="630802199001010038", escort_phone="13900139000", tested_at=now, valid_from=now,
+        valid_to=now + timedelta(days=1), issued_at=now)
+    escort_pass.number = f"PH{escort_pass.pk:08d}"
+    escort_pass.save(update_fields=["number"])
+    return escort_pass
+
+
+def _notice(world):
+    from fangkong.notices.models import Notice, NoticeTarget
+
+    now = timezone.now()
+    notice = Notice.objects.create(unit=world.city.b.district, title=f"{MARKER}通告", body=f"{MARKER}正文",
+                                   effective_at=now, published_at=now, published_by=world.officer_b)
+    notice.number = f"TG{notice.pk:08d}"
+    notice.save(update_fields=["number"])
+    NoticeTarget.objects.create(notice=notice, unit=world.city.b.district)
+    return notice
+
+
+def _gate(world):
+    from fangkong.notices.models import Gate
+
+    return Gate.objects.create(unit=world.city.b.community, name=f"{MARKER}北门", since=timezone.now())
+
+
+def _export(world):
+    from fangkong.exports.models import ExportLog
+    from fangkong.exports.services import exports_dir
+
+    (exports_dir() / "idor-b.csv").write_text(f"{MARKER}居民\n", encoding="utf-8")
+    return ExportLog.objects.create(user=world.officer_b, scope_path=world.city.b.district.path, source="persons",
+                                    format="csv", columns=["name"], reason=f"{MARKER}原因", row_count=1,
+                                    file_size=10, file_name="idor-b.csv",
+                                    expires_at=timezone.now() + timedelta(days=1))
+
+
+def _column_preset(world):
+    from fangkong.exports.models import ColumnPreset
+
+    return ColumnPreset.objects.create(source="persons", user=world.officer_b, name=f"{MARKER}列", columns=["name"])
+
+
+def _dose_import(world):
+    from fangkong.vaccination.models import DoseImport
+
+    return DoseImport.objects.create(unit=world.city.b.district, filename=f"{MARKER}.csv", status="done",
+                                     rejected_count=1, started_by=world.officer_b,
+                                     rejected=[{"line": 2, "message": f"{MARKER}原因",
+                                                "values": {"姓名": f"{MARKER}居民"}}])
+
+
+def _organisation(world):
+    from fangkong.units.models import Organisation
+
+    return Organisation.objects.create(unit=world.city.b.community, name=f"{MARKER}炼油厂", kind="enterprise",
+                                       contact_name=f"{MARKER}安全员", contact_phone="13900139000")
+
+
+def _staff_member(world):
+    from fangkong.units.models import StaffMember
+
+    return StaffMember.objects.create(organisation=world.get("organisation_id"), person=world.get("person_id"),
+                                      role=f"{MARKER}操作工")
+
+
+def _application(world):
+    from fangkong.units.models import Application, ApplicationAnswer
+
+    application = Application.objects.create(organisation=world.get("organisation_id"),
+                                             planned_reopen_on=timezone.localdate(), note=f"{MARKER}申请",
+                                             submitted_at=timezone.now())
+    ApplicationAnswer.objects.create(application=application, position=1, item_text=f"{MARKER}测温点",
+                                     required=True, met=True, photo="units/idor-b.jpg")
+    return application
+
+
+def _answer(world):
+    return world.get("application_id").answers.get()
+
+
+def _loop(world):
+    from fangkong.units.models import ClosedLoop, LoopMember
+
+    loop = ClosedLoop.objects.create(organisation=world.get("organisation_id"), starts_on=timezone.localdate(),
+                                     planned_end_on=timezone.localdate() + timedelta(days=7))
+    LoopMember.objects.create(loop=loop, person=world.get("person_id"), joined_at=timezone.now())
+    return loop
+
+
+def _plan(world):
+    from fangkong.units.models import PreventionPlan
+
+    return PreventionPlan.objects.create(organisation=world.get("organisation_id"), text=f"{MARKER}预案",
+                                         attachment="units/idor-b.pdf", attachment_name=f"{MARKER}.pdf")
+
+
+def _sample(world):
+    from fangkong.testing.models import Sample, Tube
+
+    tube = Tube.objects.create(code="IDORB0002", unit=world.city.b.community, capacity=1, size=1, status="resulted",
+                               result="positive", lab=world.get("lab_id"), result_recorded_at=timezone.now(),
+                               opened_at=timezone.now() - timedelta(hours=5))
+    person = world.get("person_id")
+    return Sample.objects.create(tube=tube, person=person, id_type="resident", id_number=person.id_number,
+                                 name=person.name, unit=world.city.b.building, sampled_at=tube.opened_at)
+
+
+def _inbox_item(world):
+    from fangkong.interop.models import InboxItem
+
+    return InboxItem.objects.create(lab=world.get("lab_id"), unit=world.city.b.district, tube_code=f"{MARKER}管",
+                                    observation={"resourceType": "Observation"}, result="positive",
+                                    reason="unknown_tube")
+
+
 BUILDERS = {
     "unit_id": _unit,
     "parent_id": _unit,
@@ -457,6 +606,8 @@ BUILDERS = {
     "occupant_id": _occupant,
     "post_id": _post,
     "shift_id": _shift,
+    "volunteer_id": _volunteer,
+    "roster_id": _roster,
     "case_id": _case,
     "visit_id": _visit,
     "contact_id": _contact,
@@ -486,6 +637,28 @@ BUILDERS = {
     "finding_id": _finding,
     "assignment_id": _assignment,
     "photo_id": _photo,
+    "freight_pass_id": _freight_pass,
+    "escort_pass_id": _escort_pass,
+    "notice_id": _notice,
+    "gate_id": _gate,
+    "export_id": _export,
+    "preset_id": _column_preset,
+    "dose_import_id": _dose_import,
+    "organisation_id": _organisation,
+    "staff_id": _staff_member,
+    "application_id": _application,
+    "answer_id": _answer,
+    "loop_id": _loop,
+    "plan_id": _plan,
+    "sample_id": _sample,
+    "inbox_item_id": _inbox_item,
+    "clinic_id": lambda world: apps.get_model("units", "Clinic").objects.create(
+        organisation=world.get("organisation_id"), kind="fever_clinic"),
+    "disinfection_order_id": lambda world: apps.get_model("units", "DisinfectionOrder").objects.create(
+        unit=world.city.b.community, place_name=f"{MARKER}冷库", reason=f"{MARKER}环境样本阳性", source="environment",
+        deadline=timezone.now() + timedelta(hours=24)),
+    "disinfection_schedule_id": lambda world: apps.get_model("units", "DisinfectionSchedule").objects.create(
+        unit=world.city.b.community, place_name=f"{MARKER}农贸市场", times_per_day=2, starts_on=timezone.localdate()),
 }
 # City-wide data every role may read and only the HQ changes: not a district's object, so not an IDOR case
 # (protocols' own tests check who may change a rule set).

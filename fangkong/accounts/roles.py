@@ -74,7 +74,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The supplies office and its delivery teams: stock, requests, donations, households' needs to the door.
     Role.SUPPLIES: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "supplies.view",
                               "supplies.move", "supplies.approve", "supplies.donate", "supplies.report",
-                              "supplies.purchase", "supplies.deliver", "supplies.need"}),
+                              "supplies.purchase", "supplies.deliver", "supplies.need",
+                              "passes.view", "passes.request", "notices.view"}),
     # Only their own unit, through units.selectors (their scope node alone would show the neighbours).
     Role.UNIT_CONTACT: frozenset({"territory.view", "tasks.view", "tasks.change", "units.view", "units.apply",
                                   "units.roster", "notices.view", "passes.view", "passes.request"}),

@@ -20,6 +20,7 @@ from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from fangkong.accounts.models import AccessLog, ApiToken, User
 from fangkong.accounts.roles import Role
@@ -32,6 +33,47 @@ from fangkong.people.models import Household, IdType, ManagementStatus, Person, 
 from fangkong.people.search import name_keys, reversed_key
 from fangkong.tasks.models import Task
 from fangkong.territory.models import Level, Responsibility, Unit, UnitTally
+
+# The later modules' scenes, in build order: seed_<x>(city=, district=, seed=) -> {"users": [...], ...} and the
+# line the build log prints for it. Each module's wipe_<x>(units=) runs before the city goes, in SCENE_WIPES order
+# (rows that point at others first).
+SCENES: tuple[tuple[str, Callable[[dict], str]], ...] = (
+    ("fangkong.demo.supervision_scene.seed_supervision",
+     lambda r: "supervision: yesterday's unannounced visit, three written assignments (one closed, one overdue)"),
+    ("fangkong.demo.supplies_scene.seed_supplies",
+     lambda r: "supplies: a warehouse and its points over a week, a low stock, donations, household needs"),
+    ("fangkong.demo.vaccination_scene.seed_vaccination",
+     lambda r: f"vaccination: {r.get('doses', 0)} doses of the first district's residents"),
+    ("fangkong.demo.workforce_scene.seed_workforce",
+     lambda r: "workforce: volunteers, a published 14-day checkpoint roster, a flagged draft, a party branch"),
+    ("fangkong.demo.passes_scene.seed_passes",
+     lambda r: "passes: freight passes on their routes and their checkpoint scans, hospital escorts"),
+    ("fangkong.demo.notices_scene.seed_notices",
+     lambda r: "notices: the city's and a district's notices, one superseded; compound gates"),
+    ("fangkong.demo.units_scene.seed_units",
+     lambda r: "units: a refinery in closed loop, a school applying to reopen, a smelter back at work"),
+    ("fangkong.demo.clinics_scene.seed_clinics",
+     lambda r: f"clinics: a fever clinic's two weeks ({r.get('reports', 0)} patients, a rise today), "
+               f"{r.get('case_orders', 0)} disinfection orders for cases, a market's routine disinfection"),
+    ("fangkong.demo.residents_scene.seed_residents",
+     lambda r: "residents: check-ins, a proxy report, a fever alert; sign in at /residents/ as "
+               f"{r.get('resident', {}).get('id_number', '—')}"),
+)
+SCENE_WIPES: tuple[str, ...] = (
+    "fangkong.demo.clinics_scene.wipe_clinics",
+    "fangkong.demo.vaccination_scene.wipe_vaccination",
+    "fangkong.demo.passes_scene.wipe_passes",
+    "fangkong.demo.notices_scene.wipe_notices",
+    "fangkong.demo.residents_scene.wipe_residents",
+    "fangkong.demo.units_scene.wipe_units",
+    "fangkong.demo.supervision_scene.wipe_supervision",
+    "fangkong.demo.supplies_scene.wipe_supplies",
+    "fangkong.demo.isolation_sites.wipe_isolation",
+    "fangkong.demo.tracing_cases.wipe_tracing",
+    "fangkong.demo.testing_round.wipe_testing_round",
+    "fangkong.demo.workforce_scene.wipe_workforce",
+    "fangkong.demo.outbreak.wipe_outbreak",
+)
 
 SIZES = {"tiny": 2_000, "small": 20_000, "medium": 300_000, "large": 10_000_000}
 
@@ -184,6 +226,7 @@ def plan_city(*, persons: int, seed: int, first_unit_id: int) -> CityPlan:
             suffix = "街道" if urban or s_index == 0 else rng.choice(["镇", "镇", "乡"])
             s_code = f"{d_code}{s_index + 1 if urban or s_index == 0 else 100 + s_index:03d}"
             street = add(district, Level.STREET, street_names[s_index] + suffix, s_code)
+            street.hotline = f"0979-81{len(streets) + 1:05d}"  # the street's 防控热线, shown to its residents
             plan = StreetPlan(unit=street, district=district, index=len(streets), slot=s_index, slots=n_streets)
             streets.append(plan)
             n_communities = next(communities_per_street)
@@ -704,16 +747,11 @@ def build_city(*, size: str, seed: int = 2020, persons: int | None = None, reset
 
     epidemic = seed_epidemic(city=plan.city, seed=seed)
     phase(f"epidemic history: {epidemic['cases']} cases over four weeks, {epidemic['links']} links", started)
-    started = time.perf_counter()
-    from fangkong.demo.supervision_scene import seed_supervision
-
-    report.users += seed_supervision(city=plan.city, district=plan.districts[0], seed=seed)["users"]
-    phase("supervision: yesterday's unannounced visit, three written assignments (one closed, one overdue)", started)
-    started = time.perf_counter()
-    from fangkong.demo.supplies_scene import seed_supplies
-
-    report.users += seed_supplies(city=plan.city, district=plan.districts[0], seed=seed)["users"]
-    phase("supplies: a warehouse and its points over a week, a low stock, donations, household needs", started)
+    for seed_path, line in SCENES:
+        started = time.perf_counter()
+        result = import_string(seed_path)(city=plan.city, district=plan.districts[0], seed=seed)
+        report.users += result.get("users", [])
+        phase(line(result), started)
     if size == "large":
         from fangkong.demo.testing_round import seed_round_samples_by_file
 
@@ -840,19 +878,8 @@ def _wipe_city(city: Unit) -> None:
     units = Unit.objects.filter(subtree_q("path", path)).values("id")
     users = User.objects.filter(subtree_q("scope__path", path)).values("id")
     persons = Person.objects.filter(unit_id__in=units).values("id")
-    from fangkong.demo.isolation_sites import wipe_isolation
-    from fangkong.demo.outbreak import wipe_outbreak
-    from fangkong.demo.supervision_scene import wipe_supervision
-    from fangkong.demo.supplies_scene import wipe_supplies
-    from fangkong.demo.testing_round import wipe_testing_round
-    from fangkong.demo.tracing_cases import wipe_tracing
-
-    wipe_supervision(units=units)
-    wipe_supplies(units=units)
-    wipe_isolation(units=units)
-    wipe_tracing(units=units)
-    wipe_testing_round(units=units)
-    wipe_outbreak(units=units)
+    for wipe in SCENE_WIPES:
+        import_string(wipe)(units=units)
     from fangkong.command.models import DailyReport, NodeFigures, ReviewItem
 
     for queryset in (

@@ -28,6 +28,11 @@ def _review_at() -> time:
     return time(int(hour), int(minute))
 
 
+def _dhis2_push_at() -> time:
+    hour, minute = getattr(settings, "OPS_DHIS2_PUSH_AT", "23:30").split(":")
+    return time(int(hour), int(minute))
+
+
 def default_schedules() -> list[ScheduleSpec]:
     return [
         ScheduleSpec("escalate-overdue", "fangkong.tasks.jobs.escalate_overdue_job", interval_seconds=300),
@@ -38,4 +43,17 @@ def default_schedules() -> list[ScheduleSpec]:
         ScheduleSpec("risk-downgrade-proposals", "fangkong.risk.jobs.propose_downgrades_job", interval_seconds=3600),
         ScheduleSpec("protocol-reminders", "fangkong.protocols.jobs.send_protocol_reminders", interval_seconds=900),
         ScheduleSpec("testing-unsampled-sweep", "fangkong.testing.jobs.sweep_unsampled_job", interval_seconds=1800),
+        ScheduleSpec("resident-missed-checkins", "fangkong.residents.jobs.sweep_missed_checkins",
+                     interval_seconds=1800),
+        ScheduleSpec("notify-scan-events", "fangkong.notify.jobs.scan_events", interval_seconds=60),
+        ScheduleSpec("notify-send-due", "fangkong.notify.jobs.send_due", interval_seconds=60),
+        ScheduleSpec("workforce-uncovered-shifts", "fangkong.workforce.jobs.flag_uncovered_shifts",
+                     interval_seconds=900),
+        ScheduleSpec("exports-expire", "fangkong.exports.jobs.expire_exports_job", interval_seconds=3600),
+        ScheduleSpec("units-loop-checks", "fangkong.units.jobs.dispatch_loop_tasks", interval_seconds=3600),
+        ScheduleSpec("units-disinfection-orders", "fangkong.units.disinfection.jobs.order_for_new_cases",
+                     interval_seconds=600),
+        ScheduleSpec("units-routine-disinfection", "fangkong.units.disinfection.jobs.dispatch_routine_disinfection",
+                     interval_seconds=3600),
+        ScheduleSpec("dhis2-push", "fangkong.interop.jobs.push_dhis2_daily", daily_at=_dhis2_push_at()),
     ]

@@ -41,6 +41,9 @@ FIELD_LABELS = {
     "trace_report_hours": gettext_lazy("Full tracing report within (hours)"),
     "serial_interval_mean": gettext_lazy("Serial interval, mean (days)"),
     "serial_interval_sd": gettext_lazy("Serial interval, standard deviation (days)"),
+    "driver_test_hours": gettext_lazy("Freight drivers' negative test within (hours)"),
+    "fever_clinic_result_hours": gettext_lazy("Fever clinic test result within (hours)"),
+    "terminal_disinfection_hours": gettext_lazy("Terminal disinfection of a case's places within (hours)"),
     "first_contact_hours": gettext_lazy("First contact within (hours)"),
     "transfer_hours": gettext_lazy("Transfer within (hours)"),
     "release_rule": gettext_lazy("Release rule"),
@@ -141,7 +144,8 @@ def plan_rows(rules: dict) -> list[PlanRow]:
 def general_rows(rules: dict) -> list[tuple[str, str]]:
     names = ("lookback_days", "fever_threshold", "release_ct", "report_hours", "lockdown_hours", "negative_test_hours",
              "pool_recheck_hours", "round_result_hours", "trace_first_contact_hours", "trace_core_hours",
-             "trace_report_hours", "serial_interval_mean", "serial_interval_sd", "pool_size", "pool_sizes", "levels")
+             "trace_report_hours", "serial_interval_mean", "serial_interval_sd", "driver_test_hours",
+             "fever_clinic_result_hours", "terminal_disinfection_hours", "pool_size", "pool_sizes", "levels")
     rows = []
     for name in names:
         value = rules.get(name)

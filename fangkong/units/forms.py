@@ -12,7 +12,7 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("entity", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     unit = forms.TypedChoiceField(label=_("Jurisdiction node"), coerce=int)
     industry = forms.CharField(label=_("Industry"), max_length=60, required=False)
@@ -28,7 +28,7 @@ class OrganisationForm(forms.Form):
 
 
 class OrganisationEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("entity", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     industry = forms.CharField(label=_("Industry"), max_length=60, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)

@@ -21,7 +21,7 @@ class PostFilterForm(forms.Form):
 
 class PostForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=PostKind.choices, initial=PostKind.GATE)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("entity", "Name"), max_length=100)
     unit = forms.TypedChoiceField(label=_("Where"), coerce=int)
 
     def __init__(self, *args, nodes=(), **kwargs):
@@ -164,7 +164,7 @@ class PublishForm(forms.Form):
 
 class GroupForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=WorkingGroup.Kind.choices)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("entity", "Name"), max_length=100)
     secretary = forms.ModelChoiceField(label=_("Secretary"), queryset=None, required=False,
                                        empty_label=_("— no account, enter the name below —"))
     secretary_name = forms.CharField(label=_("Secretary's name (without an account)"), max_length=50, required=False)

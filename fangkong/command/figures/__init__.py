@@ -24,9 +24,18 @@ Keys written today:
   supervision.open_findings, supervision.overdue_assignments, supervision.findings_today
   supplies.low_stock, supplies.requests_open (items below their days of cover, requests waiting)
   living.needs_open, living.needs_overdue, living.delivered_today (households' needs under control)
+  vaccination.residents, vaccination.dose1, vaccination.full, vaccination.booster, and each per age band as
+  vaccination.<measure>.<band> (0_17, 18_59, 60_79, 80_plus, unknown, 60_plus) (command.figures.vaccination)
+  followup.week_due, followup.week_reached, followup.week_ended, followup.week_ended_full, followup.week_cases,
+  followup.week_cases_known, followup.week_cases_timed, followup.week_cases_on_time (tracing.kpis)
+  notify.queued, notify.sent, notify.delivered, notify.failed, notify.unreachable
+  workforce.hours_week, workforce.uncovered, workforce.over_hours
+  units.total, units.status.<open|suspended|applying>, units.in_loop, units.applications_pending, units.approved_week
+  units.fever_today, units.fever_week, units.fever_sent_home, units.disinfection_open, units.disinfection_overdue
 Series (NodeFigures.series, by day "YYYY-MM-DD"): onset (by onset date, or sampling date when there is none;
 imported cases included), imported (by onset date), report, report_confirmed, report_asymptomatic,
-report_imported and controlled (found under control) by result date.
+report_imported and controlled (found under control) by result date; followup_<part> by day for each part of the
+follow-up indicators (command.figures.followup).
 """
 
 from collections import Counter
@@ -49,6 +58,12 @@ GROUP_CAPABILITY = {
     "living": "supplies.view",
     "supplies": "supplies.view",
     "supervision": "supervision.report",
+    "vaccination": "vaccination.view",
+    "followup": "tracing.view",
+    "notify": "notify.view",
+    "units": "units.view",
+    # The over-hours list names people: only those who make the roster see it.
+    "workforce": "workforce.change",
 }
 
 # Dotted paths, so that a missing module fails one group of figures and not the snapshot.
@@ -64,6 +79,12 @@ COLLECTORS = [
     "fangkong.supplies.living.figures.collect",
     "fangkong.supplies.stock.figures.collect",
     "fangkong.supervision.figures.collect",
+    "fangkong.command.figures.vaccination.collect",
+    "fangkong.command.figures.followup.collect",
+    "fangkong.notify.figures.collect",
+    "fangkong.units.figures.collect",
+    "fangkong.units.clinics.figures.collect",
+    "fangkong.workforce.figures.collect",
 ]
 
 

@@ -11,13 +11,11 @@ from fangkong.demo.models import DemoBuild
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """One tiny city for the whole module (building it is the slow part); wiped afterwards, or if it fails."""
-    from fangkong.protocols.models import RuleSet, RuleSetVersion
-    from fangkong.protocols.presets import install_presets
+    from conftest import reference_data_restore
 
     with django_db_blocker.unblock():
         # A live-server test run earlier in this worker empties the database, presets included.
-        if not RuleSet.objects.exists():
-            install_presets(RuleSet, RuleSetVersion)
+        reference_data_restore()
         out = StringIO()
         try:
             call_command("demo", "--size", "tiny", "--no-serve", stdout=out)

@@ -92,6 +92,11 @@ class Rules:
     # Epidemic analytics: the serial interval (days) Rt uses until enough linked pairs give an estimate.
     serial_interval_mean: Decimal = Decimal("3.0")
     serial_interval_sd: Decimal = Decimal("2.0")
+    # The front line (local practice†): a freight driver on a point-to-point pass is tested this often; a fever
+    # clinic's single tube has its result within these hours; a place with a case is disinfected within these.
+    driver_test_hours: int = 48
+    fever_clinic_result_hours: int = 6
+    terminal_disinfection_hours: int = 24
     extra: dict = field(default_factory=dict)
 
 
@@ -228,6 +233,11 @@ def rules_from_dict(data: dict) -> Rules:
                                       default="3.0"),
         serial_interval_sd=_decimal(data, "serial_interval_sd", "serial_interval_sd", low="0.1", high="20",
                                     default="2.0"),
+        driver_test_hours=_int(data, "driver_test_hours", "driver_test_hours", low=1, high=336, default=48),
+        fever_clinic_result_hours=_int(data, "fever_clinic_result_hours", "fever_clinic_result_hours", low=1,
+                                       high=72, default=6),
+        terminal_disinfection_hours=_int(data, "terminal_disinfection_hours", "terminal_disinfection_hours", low=1,
+                                         high=168, default=24),
         extra=dict(extra),
     )
 
@@ -250,6 +260,9 @@ def rules_to_dict(rules: Rules) -> dict:
         "trace_report_hours": rules.trace_report_hours,
         "serial_interval_mean": str(rules.serial_interval_mean),
         "serial_interval_sd": str(rules.serial_interval_sd),
+        "driver_test_hours": rules.driver_test_hours,
+        "fever_clinic_result_hours": rules.fever_clinic_result_hours,
+        "terminal_disinfection_hours": rules.terminal_disinfection_hours,
         "plans": {
             category: {
                 "first_contact_hours": plan.first_contact_hours,

@@ -14,7 +14,7 @@ class UnitChecklistItem(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
     position = models.PositiveIntegerField(_("order"))
-    text = models.CharField(_("item"), max_length=200)
+    text = models.CharField(pgettext_lazy("units", "item"), max_length=200)
     # A required item must be answered "yes" before an application may be approved.
     required = models.BooleanField(_("required"), default=True)
     active = models.BooleanField(_("in use"), default=True)
@@ -72,7 +72,7 @@ class ApplicationAnswer(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(UnitChecklistItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     position = models.PositiveIntegerField()
-    item_text = models.CharField(_("item"), max_length=200)
+    item_text = models.CharField(pgettext_lazy("units", "item"), max_length=200)
     required = models.BooleanField(_("required"))
     # None: not answered.
     met = models.BooleanField(_("in place"), null=True)

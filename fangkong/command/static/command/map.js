@@ -60,6 +60,63 @@
     return out;
   }
 
+  // Compounds' open and closed gates (只留一个进出口), from the notices app; a failed request leaves the map as it is.
+  function drawGates(el, chart, esc) {
+    if (!el.dataset.gatesUrl) return;
+    fetch(el.dataset.gatesUrl, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : { features: [] }))
+      .then((gates) => {
+        const features = (gates.features || []).filter((f) => f.geometry && Array.isArray(f.geometry.coordinates));
+        if (!features.length) return;
+        chart.setOption({
+          series: [{
+            id: "gates",
+            type: "scatter",
+            coordinateSystem: "geo",
+            geoIndex: 0,
+            symbolSize: 8,
+            z: 7,
+            data: features.map((f) => ({
+              name: f.properties.unit + " " + f.properties.name,
+              value: f.geometry.coordinates,
+              itemStyle: { color: f.properties.open ? "#2e7d32" : "#c62828" },
+            })),
+            tooltip: { formatter: (p) => esc(p.name) },
+          }],
+        });
+      })
+      .catch(() => {});
+  }
+
+  // Places awaiting terminal disinfection (units app); users who may not see them get a 404 and nothing is drawn.
+  function drawDisinfection(el, chart, esc) {
+    if (!el.dataset.disinfectionUrl) return;
+    fetch(el.dataset.disinfectionUrl, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : { features: [] }))
+      .then((orders) => {
+        const features = (orders.features || []).filter((f) => f.geometry && Array.isArray(f.geometry.coordinates));
+        if (!features.length) return;
+        chart.setOption({
+          series: [{
+            id: "disinfection",
+            type: "scatter",
+            coordinateSystem: "geo",
+            geoIndex: 0,
+            symbol: "diamond",
+            symbolSize: 10,
+            z: 8,
+            data: features.map((f) => ({
+              name: f.properties.node + " " + f.properties.place,
+              value: f.geometry.coordinates,
+              itemStyle: { color: f.properties.overdue ? "#c62828" : "#6a1b9a" },
+            })),
+            tooltip: { formatter: (p) => esc(p.name) },
+          }],
+        });
+      })
+      .catch(() => {});
+  }
+
   function draw(el, select, payload) {
     const esc = window.echarts.format.encodeHTML;
     const regions = regionsOf((payload.features && payload.features.features) || []);
@@ -163,6 +220,8 @@
       },
       series: series,
     });
+    drawGates(el, chart, esc);
+    drawDisinfection(el, chart, esc);
 
     function colourBy(key) {
       const metric = metrics.get(key) || { key: key, label: key, format: "int" };
