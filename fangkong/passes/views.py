@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import require_capability_or_404
-from fangkong.core.forms import add_service_errors
+from fangkong.core.forms import add_service_errors, form_submit
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.pagination import page_from_request
 from fangkong.passes import codes, forms, selectors, services
@@ -105,16 +105,9 @@ def freight_review(request, freight_pass_id: int):
     require_capability_or_404(request.user, "passes.review")
     freight_pass = selectors.freight_pass_get(user=request.user, freight_pass_id=freight_pass_id)
     form = forms.ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.freight_pass_review(freight_pass=freight_pass, approve=form.cleaned_data["decision"] == "approve",
-                                         reason=form.cleaned_data["reason"], actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            _refused(form, exc)
-        else:
-            return redirect("passes:freight_detail", freight_pass_id=freight_pass.pk)
+    if form_submit(form, lambda d: services.freight_pass_review(
+            freight_pass=freight_pass, approve=d["decision"] == "approve", reason=d["reason"], actor=request.user)):
+        return redirect("passes:freight_detail", freight_pass_id=freight_pass.pk)
     return _freight_detail(request, freight_pass, review_form=form, status=422)
 
 
@@ -124,17 +117,10 @@ def freight_revoke(request, freight_pass_id: int):
     require_capability_or_404(request.user, "passes.review")
     freight_pass = selectors.freight_pass_get(user=request.user, freight_pass_id=freight_pass_id)
     form = forms.ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.freight_pass_revoke(freight_pass=freight_pass, reason=form.cleaned_data["reason"],
-                                         actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, _("Pass revoked: checkpoints now refuse it."))
-            return redirect("passes:freight_detail", freight_pass_id=freight_pass.pk)
+    if form_submit(form, lambda d: services.freight_pass_revoke(freight_pass=freight_pass, reason=d["reason"],
+                                                                actor=request.user)):
+        messages.success(request, _("Pass revoked: checkpoints now refuse it."))
+        return redirect("passes:freight_detail", freight_pass_id=freight_pass.pk)
     return _freight_detail(request, freight_pass, revoke_form=form, status=422)
 
 
@@ -244,16 +230,9 @@ def escort_revoke(request, escort_pass_id: int):
     require_capability_or_404(request.user, "passes.escort")
     escort_pass = selectors.escort_pass_get(user=request.user, escort_pass_id=escort_pass_id)
     form = forms.ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.escort_pass_revoke(escort_pass=escort_pass, reason=form.cleaned_data["reason"],
-                                        actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            _refused(form, exc)
-        else:
-            return redirect("passes:escort_detail", escort_pass_id=escort_pass.pk)
+    if form_submit(form, lambda d: services.escort_pass_revoke(escort_pass=escort_pass, reason=d["reason"],
+                                                               actor=request.user)):
+        return redirect("passes:escort_detail", escort_pass_id=escort_pass.pk)
     return _escort_detail(request, escort_pass, revoke_form=form, status=422)
 
 
@@ -263,16 +242,9 @@ def escort_test(request, escort_pass_id: int):
     require_capability_or_404(request.user, "passes.escort")
     escort_pass = selectors.escort_pass_get(user=request.user, escort_pass_id=escort_pass_id)
     form = forms.EscortTestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.escort_pass_test_record(escort_pass=escort_pass, tested_at=form.cleaned_data["tested_at"],
-                                             actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            _refused(form, exc)
-        else:
-            return redirect("passes:escort_detail", escort_pass_id=escort_pass.pk)
+    if form_submit(form, lambda d: services.escort_pass_test_record(escort_pass=escort_pass,
+                                                                    tested_at=d["tested_at"], actor=request.user)):
+        return redirect("passes:escort_detail", escort_pass_id=escort_pass.pk)
     return _escort_detail(request, escort_pass, test_form=form, status=422)
 
 
