@@ -44,6 +44,7 @@ def test_a_resident_signs_in_with_a_code_checks_in_with_a_fever_and_the_grid_wor
     release = resident.locator(f'#measures [data-measure="{measure.pk}"] .release')
     assert release.inner_text().strip() == f"{measure.ends_on:%Y-%m-%d}"
     assert resident.evaluate("document.documentElement.scrollWidth") <= 360
+    resident.screenshot(path="test-results/resident-home.png", full_page=True)
 
     resident.click(f'#checkins-today li[data-report-for="{head.pk}"] a')
     resident.fill("#id_temperature", "38.2")
