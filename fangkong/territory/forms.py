@@ -78,3 +78,7 @@ class CoverageForm(forms.Form):
     def values(self) -> tuple[str, int]:
         data = self.cleaned_data if self.is_valid() else {}
         return data.get("role") or Responsibility.Role.GRID_WORKER, data.get("level") or Level.GRID
+
+
+class HotlineForm(forms.Form):
+    hotline = forms.CharField(label=_("hotline"), max_length=30, required=False)

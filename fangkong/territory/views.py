@@ -15,7 +15,8 @@ from fangkong.accounts.scope import require_capability_or_404
 from fangkong.core.imports import INLINE_MAX_BYTES
 from fangkong.core.pagination import page_from_request
 from fangkong.territory import selectors, services
-from fangkong.territory.forms import CoverageForm, ImportForm, ResponsibilityForm, SearchForm
+from fangkong.core.forms import form_submit
+from fangkong.territory.forms import CoverageForm, HotlineForm, ImportForm, ResponsibilityForm, SearchForm
 from fangkong.territory.models import Level, Responsibility
 
 CHILDREN_PER_PAGE = 50
@@ -34,7 +35,7 @@ def unit(request, unit_id):
     return _unit_page(request, selectors.unit_get(user=request.user, unit_id=unit_id))
 
 
-def _unit_page(request, unit, form=None, status=200):
+def _unit_page(request, unit, form=None, status=200, hotline_form=None):
     user = request.user
     children = page_from_request(selectors.unit_children(user=user, unit=unit), request, size=CHILDREN_PER_PAGE,
                                  descending=False)
@@ -48,11 +49,25 @@ def _unit_page(request, unit, form=None, status=200):
         "children": children,
         "responsibilities": selectors.responsibility_list(user=user, unit=unit),
         "form": form or (ResponsibilityForm(unit=unit, actor=user) if may_change else None),
+        "hotline_form": hotline_form or (HotlineForm(initial={"hotline": unit.hotline}) if may_change else None),
         "may_change": may_change,
         "search_form": SearchForm(),
         "show_people_counts": has_capability(user, "people.view"),
     }
     return render(request, "territory/unit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def hotline_set(request, unit_id):
+    """The node office's public number (防控热线), shown to its residents on their page."""
+    require_capability_or_404(request.user, "territory.change")
+    unit = selectors.unit_get(user=request.user, unit_id=unit_id)
+    form = HotlineForm(request.POST)
+    if form_submit(form, lambda d: services.unit_update(unit=unit, hotline=d["hotline"], actor=request.user)):
+        messages.success(request, _("Hotline saved."))
+        return redirect("territory:unit", unit_id=unit.pk)
+    return _unit_page(request, unit, hotline_form=form, status=422)
 
 
 def _responsibilities_response(request, unit, form, notice=""):

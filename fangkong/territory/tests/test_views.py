@@ -160,3 +160,21 @@ def test_export_streams_the_visible_subtree(city, officer_a, client_for):
     assert lines[0] == "code,parent_code,level,name,geometry"
     assert lines[1] == "630801,630800,2,东城区,"
     assert len(lines) == 6 and "西城" not in body
+
+
+def test_an_officer_sets_the_streets_hotline_and_a_bad_number_is_refused(client, city, officer_a, officer_b):
+    client.force_login(officer_a)
+    url = f"/territory/{city.a.street.pk}/hotline/"
+    response = client.post(url, {"hotline": "0979-8123456"})
+    assert response.status_code == 302
+    city.a.street.refresh_from_db()
+    assert city.a.street.hotline == "0979-8123456"
+    assert "0979-8123456" in client.get(f"/territory/{city.a.street.pk}/").content.decode()
+
+    refused = client.post(url, {"hotline": "请拨打热线"})
+    assert refused.status_code == 422 and "digits" in refused.content.decode()
+    city.a.street.refresh_from_db()
+    assert city.a.street.hotline == "0979-8123456"
+
+    client.force_login(officer_b)
+    assert client.post(url, {"hotline": "12345"}).status_code == 404
