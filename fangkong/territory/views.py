@@ -12,10 +12,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import require_capability_or_404
+from fangkong.core.forms import form_submit
 from fangkong.core.imports import INLINE_MAX_BYTES
 from fangkong.core.pagination import page_from_request
 from fangkong.territory import selectors, services
-from fangkong.core.forms import form_submit
 from fangkong.territory.forms import CoverageForm, HotlineForm, ImportForm, ResponsibilityForm, SearchForm
 from fangkong.territory.models import Level, Responsibility
 
