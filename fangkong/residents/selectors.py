@@ -146,6 +146,17 @@ class Dashboard:
     checkins: list[CheckIn]
     needs_url: str | None
     arrival_url: str | None
+    notices: list = ()
+
+
+# The newest notices in force for the resident's node on their page; the rest are on the node's public list.
+NOTICES_SHOWN = 5
+
+
+def notices(*, person: Person) -> list:
+    from fangkong.notices.selectors import notices_for_node
+
+    return list(notices_for_node(person.unit)[:NOTICES_SHOWN])
 
 
 def dashboard(*, person: Person) -> Dashboard:
@@ -159,7 +170,8 @@ def dashboard(*, person: Person) -> Dashboard:
         to_report=[ToReport(p, p.pk == person.pk, done.get(p.pk, [])) for p in people],
         results=test_results(person=person), measures=list(measures(person=person)),
         contacts=contacts(person=person), checkins=list(recent_checkins(person=person)),
-        needs_url=needs_link(person=person), arrival_url=arrival_link(person=person))
+        needs_url=needs_link(person=person), arrival_url=arrival_link(person=person),
+        notices=notices(person=person))
 
 
 # --- staff ---------------------------------------------------------------------------------------------------------

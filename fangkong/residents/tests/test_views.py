@@ -158,3 +158,18 @@ def test_the_pages_are_chinese_by_default(client, family, settings):
     settings.LANGUAGE_CODE = "zh-hans"
 
     assert "身份证" in client.get("/residents/").content.decode()
+
+
+def test_the_notices_of_the_residents_area_are_on_their_page_and_not_another_districts(resident_client, city, hq):
+    from django.utils import timezone
+
+    from fangkong.notices.services import notice_publish
+
+    now = timezone.now()
+    ours = notice_publish(actor=hq, title="东城区居家隔离人员管理通告", body="居家隔离期间不得外出。", effective_at=now,
+                          targets=[city.a.district])
+    theirs = notice_publish(actor=hq, title="西城区临时管控通告", body="西街道实行临时管控。", effective_at=now,
+                            targets=[city.b.district])
+    page = resident_client.get("/residents/me/").content.decode()
+    assert f'data-notice="{ours.number}"' in page and ours.title in page
+    assert theirs.title not in page
