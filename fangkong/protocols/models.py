@@ -14,6 +14,8 @@ class Category(models.TextChoices):
     ARRIVAL_LOW = "arrival_low", _("Arrival from a low-risk area of an affected county")
     INBOUND = "inbound", _("Inbound traveller")
     CO_PRESENT = "co_present", _("Co-present person")
+    # Someone who left a unit's closed loop (闭环管理), or came into it from outside.
+    LOOP_BREAK = "loop_break", _("Left or entered a closed loop")
 
 
 class RuleSet(models.Model):

@@ -3,8 +3,9 @@ planned end. A person leaving the loop, or someone from outside coming in, is an
 measures (protocols.services.measure_start); while the loop runs, the unit contact gets the daily health check and
 each test day as tasks.
 
-Which protocol category a break of the loop falls under is protocol data the presets do not have yet ("left a closed
-loop"); until they do, the first of UNITS_LOOP_BREAK_CATEGORIES the active rule set has a plan for is used.
+A break of the loop falls under the protocol's category loop_break (the presets: 7 days of home health monitoring,
+tests on days 1, 3 and 7†); a rule set without it (copied before it existed) falls back to the first of
+UNITS_LOOP_BREAK_CATEGORIES it has a plan for.
 """
 
 import datetime
@@ -21,7 +22,8 @@ from fangkong.units.access import LOOP, ensure_org_may
 from fangkong.units.kinds import LOOP_HEALTH_CHECK, LOOP_TEST, SUBJECT_TYPE
 from fangkong.units.models import ClosedLoop, LoopEvent, LoopMember, LoopSite, Organisation, StaffMember
 
-DEFAULT_BREAK_CATEGORIES = ("secondary_contact", "co_present", "arrival_low", "close_contact")
+# The protocol's own category first; a rule set without it (one copied before it existed) falls back in this order.
+DEFAULT_BREAK_CATEGORIES = ("loop_break", "secondary_contact", "co_present", "arrival_low", "close_contact")
 SOURCE_EXIT, SOURCE_ENTRY = "units.loop_exit", "units.loop_entry"
 
 

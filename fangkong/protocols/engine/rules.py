@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 CATEGORIES = ("close_contact", "secondary_contact", "arrival_high", "arrival_medium", "arrival_low",
-              "inbound", "co_present")
+              "inbound", "co_present", "loop_break")
 # People app status codes a stage may put a person under; "" = tests only, the status does not change.
 STAGE_STATUSES = ("central_isolation", "home_isolation", "home_monitoring", "")
 LEVELS = ("high", "medium", "low")
