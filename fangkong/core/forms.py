@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.forms import NON_FIELD_ERRORS
-from django.utils.translation import gettext as _
+from django.http import Http404
 
 # A <input type="datetime-local"> and what it (or a person typing) sends: with or without seconds, T or a space.
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -21,17 +21,22 @@ def add_service_errors(form, exc: ValidationError, field_map: dict[str, str] | N
         form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
 
 
-def form_submit(form, action, *, field_map: dict[str, str] | None = None) -> bool:
-    """Validates `form` and runs `action(cleaned_data)` (a service call). A service's ValidationError lands on the
-    form's fields, a PermissionDenied (outside the user's jurisdiction) at its top; True when the action ran."""
-    if not form.is_valid():
-        return False
+
+def run_service(form, call, field_map: dict[str, str] | None = None):
+    """The service's result, or None after putting its ValidationError onto the form. PermissionDenied is a 404:
+    outside one's scope and missing look the same."""
     try:
-        action(form.cleaned_data)
+        return call()
     except ValidationError as exc:
         add_service_errors(form, exc, field_map)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    return None
+
+
+def form_submit(form, action, *, field_map: dict[str, str] | None = None) -> bool:
+    """Validates `form` and runs `action(cleaned_data)` (a service call) as run_service does; True when it ran."""
+    if not form.is_valid():
         return False
-    except PermissionDenied:
-        form.add_error(None, _("You may not do this here: it is outside your jurisdiction."))
-        return False
-    return True
+    ran = run_service(form, lambda: action(form.cleaned_data) or True, field_map)
+    return ran is not None

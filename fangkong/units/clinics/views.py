@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import require_capability_or_404
+from fangkong.core.forms import run_service
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.units.access import may_org
 from fangkong.units.clinics import forms, selectors, services
 from fangkong.units.models import Clinic, Organisation
-from fangkong.units.views.common import node_from, run_service
+from fangkong.units.views.common import node_from
 
 
 @login_required

@@ -12,11 +12,12 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.scope import require_capability_or_404
+from fangkong.core.forms import run_service
 from fangkong.territory.models import Level, Unit
 from fangkong.units.disinfection import forms, selectors, services
 from fangkong.units.kinds_disinfection import ORDER_SUBJECT
 from fangkong.units.models import DisinfectionOrder, Organisation
-from fangkong.units.views.common import node_from, run_service
+from fangkong.units.views.common import node_from
 
 CAPABILITY = "units.disinfect"
 DONE_KINDS = ("disinfection_terminal", "disinfection_routine")

@@ -7,9 +7,9 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import require_capability_or_404
+from fangkong.core.forms import run_service
 from fangkong.units import forms, selectors, services
 from fangkong.units.models import UnitChecklistItem, UnitKind
-from fangkong.units.views.common import run_service
 
 
 @login_required

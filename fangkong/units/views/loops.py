@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.scope import require_capability_or_404
+from fangkong.core.forms import run_service
 from fangkong.units import forms, loops, selectors
 from fangkong.units.access import LOOP, may_org
 from fangkong.units.models import StaffMember
-from fangkong.units.views.common import run_service
 
 
 @login_required

@@ -11,13 +11,14 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import require_capability_or_404
+from fangkong.core.forms import run_service
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.pagination import page_from_request
 from fangkong.territory.models import Level, Unit
 from fangkong.units import forms, roster, selectors, services
 from fangkong.units.access import APPLY, LOOP, ROSTER, may_org
 from fangkong.units.models import Organisation, UnitKind
-from fangkong.units.views.common import node_from, run_service
+from fangkong.units.views.common import node_from
 
 
 @login_required

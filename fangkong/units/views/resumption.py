@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.scope import require_capability_or_404
+from fangkong.core.forms import run_service
 from fangkong.core.pagination import page_from_request
 from fangkong.units import forms, resumption, selectors
 from fangkong.units.access import APPLY, may_org
 from fangkong.units.models import Application
-from fangkong.units.views.common import node_from, run_service
+from fangkong.units.views.common import node_from
 
 
 @login_required
