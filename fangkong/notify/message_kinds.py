@@ -80,6 +80,32 @@ POSITIVE_POOL = register_message_kind(MessageKind(
     urgent=True,
 ))
 
+# A single tube's result (a re-check at the door, a test day under a measure). A positive one is not written in a
+# text: the person is asked to stay where they are and keep the phone on, and the tracer calls.
+RESULT_NEGATIVE = register_message_kind(MessageKind(
+    code="result_negative",
+    label=_("Single-tube result: negative"),
+    templates={
+        "zh-hans": "【防控】您{day}采样的单管核酸检测结果为阴性。",
+        "zh-hant": "【防控】您{day}採樣的單管核酸檢測結果為陰性。",
+        "en": "[Fangkong] Your single-tube PCR test of {day} is negative.",
+    },
+))
+
+RESULT_POSITIVE = register_message_kind(MessageKind(
+    code="result_positive",
+    label=_("Single-tube result: stay and wait for a call"),
+    templates={
+        "zh-hans": "【防控】您{day}采样的核酸检测需进一步核实。请留在原地、不要外出，保持电话畅通，"
+                   "疾控人员将尽快与您联系。",
+        "zh-hant": "【防控】您{day}採樣的核酸檢測需進一步核實。請留在原地、不要外出，保持電話暢通，"
+                   "疾控人員將盡快與您聯繫。",
+        "en": "[Fangkong] Your PCR test of {day} needs to be confirmed. Stay where you are, do not go out and keep "
+              "your phone on: the CDC will call you shortly.",
+    },
+    urgent=True,
+))
+
 TEST_REMINDER = register_message_kind(MessageKind(
     code="test_reminder",
     label=_("Test reminder"),

@@ -105,6 +105,37 @@ def positive_pool(cursor: TriggerCursor, now) -> dict:
     return counts
 
 
+def single_result(cursor: TriggerCursor, now) -> dict:
+    """A single tube's result (a re-check at the door, a test day under a measure), to the person sampled. Results come
+    long after their sample row, so this cursor walks (result time, sample id) instead of the primary key alone."""
+    from fangkong.testing.models import Result, Sample, Tube
+
+    counts: dict = {}
+    since = cursor.last_at or now - _lookback()
+    told = (Sample.objects.filter(tube__result__in=(Result.NEGATIVE, Result.POSITIVE),
+                                  tube__result_recorded_at__isnull=False)
+            .exclude(tube__purpose=Tube.Purpose.ROUND).select_related("tube", "person"))
+    after = Q(tube__result_recorded_at__gt=since) | Q(tube__result_recorded_at=since, pk__gt=cursor.last_id)
+    ahead = list(told.filter(after).order_by("tube__result_recorded_at", "pk")[:BATCH])
+    late = []
+    if getattr(cursor, "overlap", True):
+        # Re-read, never advance on: a result committed late behind the cursor (the event keys dedupe).
+        late = list(told.filter(tube__result_recorded_at__gte=now - _overlap()).exclude(pk__in=[r.pk for r in ahead])
+                    .order_by("-tube__result_recorded_at", "-pk")[:BATCH])
+    for sample in late + ahead:
+        person = sample.person
+        kind = "result_negative" if sample.tube.result == Result.NEGATIVE else "result_positive"
+        _queue(counts, kind=kind, phone=(person.phone if person else "") or sample.phone,
+               context={"day": timezone.localtime(sample.sampled_at).date()},
+               event_key=f"result:{sample.tube_id}:{sample.pk}", person=person, unit=sample.unit, now=now)
+    last = ahead[-1] if ahead else None
+    if last is not None and (last.tube.result_recorded_at, last.pk) > (since, cursor.last_id):
+        cursor.last_at, cursor.last_id = last.tube.result_recorded_at, last.pk
+    elif cursor.last_at is None:
+        cursor.last_at, cursor.last_id = since, 0
+    return counts
+
+
 def measure_start(cursor: TriggerCursor, now) -> dict:
     """A person put under a protocol measure: the category, day one and the last day."""
     from fangkong.protocols.models import Measure
@@ -267,6 +298,7 @@ def checkin_reminder(cursor: TriggerCursor, now) -> dict:
 
 TRIGGERS = [
     Trigger("positive_pool", positive_pool, "testing.RecallMember", "recall__created_at"),
+    Trigger("single_result", single_result, "testing.Sample", "tube__result_recorded_at"),
     Trigger("measure_start", measure_start, "protocols.Measure", "started_at"),
     Trigger("measure_end", measure_end, "protocols.Measure", "ended_at"),
     Trigger("release", release, "people.StatusChange", "at"),

@@ -170,3 +170,38 @@ def test_a_burst_of_releases_larger_than_a_batch_is_told_in_one_scan(monkeypatch
     assert sorted(m.phone for m in sent("release")) == sorted(p.phone for p in people)
     jobs.scan_events()
     assert len(sent("release")) == 7 and Message.objects.filter(kind="release").count() == 7
+
+
+def _single_tube(person, code, result, *, purpose="recheck", recorded_at=None):
+    from fangkong.testing.models import Sample, Tube
+
+    now = timezone.now()
+    tube = Tube.objects.create(code=code, purpose=purpose, unit=person.unit, capacity=1, size=1, opened_at=now,
+                               result=result, status="resulted", result_recorded_at=recorded_at or now)
+    return Sample.objects.create(tube=tube, person=person, id_type="resident", id_number=person.id_number,
+                                 name=person.name, unit=person.unit, sampled_at=now)
+
+
+def test_a_single_tube_result_is_told_once_and_a_positive_one_only_asks_to_wait_for_the_call(make_person):
+    negative, positive, pooled = (make_person(phone=f"1390000000{n}") for n in range(3))
+    _single_tube(negative, "RC-1", "negative")
+    _single_tube(positive, "RC-2", "positive")
+    _single_tube(pooled, "RD-1", "negative", purpose="round")
+    jobs.scan_events()
+    jobs.scan_events()
+    [told] = sent("result_negative")
+    assert told.phone == negative.phone and "阴性" in told.text
+    [wait] = sent("result_positive")
+    assert wait.phone == positive.phone and "阳性" not in wait.text and "保持电话畅通" in wait.text
+    assert Message.objects.get(kind="result_positive").urgent
+    assert pooled.phone not in {m.phone for m in locmem.outbox if m.kind.startswith("result_")}
+
+
+def test_results_recorded_in_one_moment_are_all_told_across_batches(make_person, monkeypatch):
+    monkeypatch.setattr(triggers, "BATCH", 2)
+    moment = timezone.now()
+    people = [make_person(phone=f"1391000000{n}") for n in range(5)]
+    for number, person in enumerate(people):
+        _single_tube(person, f"RC-{number}", "negative", recorded_at=moment)
+    jobs.scan_events()
+    assert sorted(m.phone for m in sent("result_negative")) == sorted(p.phone for p in people)
