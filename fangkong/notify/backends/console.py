@@ -1,8 +1,10 @@
-"""Prints each message (development and the demo)."""
+"""Prints each message (development and the demo). The worker's log is not a place for phone numbers: they are
+masked as everywhere else; the text itself is what the developer wants to read."""
 
 import sys
 import threading
 
+from fangkong.core.masking import mask_phone
 from fangkong.notify.backends import SENT, BaseBackend, SendResult
 
 
@@ -14,6 +16,6 @@ class Backend(BaseBackend):
     def send(self, *, message_id: int, phone: str, text: str, kind: str) -> SendResult:
         stream = self.stream or sys.stdout
         with self._lock:
-            stream.write(f"[notify #{message_id} {kind} → {phone}] {text}\n")
+            stream.write(f"[notify #{message_id} {kind} → {mask_phone(phone)}] {text}\n")
             stream.flush()
         return SendResult(SENT)

@@ -55,3 +55,13 @@ def test_an_overlong_text_is_refused(settings):
     with pytest.raises(ValidationError):
         render(find_message_kind("transfer_time"), language="zh-hans",
                context={"vehicle": "青A12345", "time": "14:00", "site": "市第一隔离酒店"})
+
+
+def test_the_console_backend_keeps_phone_numbers_out_of_the_log():
+    import io
+
+    from fangkong.notify.backends.console import Backend
+
+    out = io.StringIO()
+    Backend(stream=out).send(message_id=7, phone="13812345678", text="【防控】测试", kind="release")
+    assert "13812345678" not in out.getvalue() and "138****5678" in out.getvalue() and "【防控】测试" in out.getvalue()
