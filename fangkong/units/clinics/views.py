@@ -3,7 +3,6 @@ clinic's staff fill on a phone."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,7 +96,8 @@ def fever_report(request):
     require_capability_or_404(request.user, "units.fever_report")
     clinics = selectors.clinics_of_staff(user=request.user)
     if not clinics:
-        raise Http404
+        # A clinic account that no clinic has added to its staff yet: say so, rather than a dead link in the menu.
+        return render(request, "units/clinics/no_clinic.html", status=403)
     form = forms.FeverReportForm(request.POST or None, clinics=clinics)
     status = 200
     if request.method == "POST":

@@ -209,3 +209,12 @@ def test_figures_count_todays_patients_and_open_orders(city, clinic_a, clinic_us
 def test_the_patient_is_tagged_as_a_fever_patient(clinic_a, clinic_user_a):
     report = _report(clinic_a, clinic_user_a)
     assert "fever_patient" in set(report.person.tags.values_list("tag", flat=True))
+
+
+def test_a_clinic_account_on_no_clinics_staff_is_told_so_on_the_report_page(client, city):
+    from conftest import make_user
+    from fangkong.accounts.roles import Role
+
+    client.force_login(make_user("clinic_new", Role.CLINIC, city.a.street))
+    response = client.get(reverse("units:fever_report"))
+    assert response.status_code == 403 and 'id="no-clinic"' in response.content.decode()
