@@ -880,7 +880,7 @@ def _wipe_city(city: Unit) -> None:
     persons = Person.objects.filter(unit_id__in=units).values("id")
     for wipe in SCENE_WIPES:
         import_string(wipe)(units=units)
-    from fangkong.command.models import DailyReport, NodeFigures, ReviewItem
+    from fangkong.command.models import DailyReport, NodeFigures, ReviewItem, Snapshot
 
     for queryset in (
         NodeFigures.objects.filter(unit_id__in=units),
@@ -900,6 +900,8 @@ def _wipe_city(city: Unit) -> None:
         User.objects.filter(id__in=users),
     ):
         queryset._raw_delete(queryset.db)
+    # A snapshot of nothing but the demo city would stay the "latest" one, and every dashboard would read it as empty.
+    Snapshot.objects.exclude(pk__in=NodeFigures.objects.values("snapshot_id")).delete()
     # Children first: parent_id protects the tree row by row.
     for depth in sorted(set(Unit.objects.filter(subtree_q("path", path)).values_list("depth", flat=True)),
                         reverse=True):

@@ -8,7 +8,7 @@ from stdnum.cn import ric
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.core.paths import path_ids, subtree_q
-from fangkong.demo.city import PASSWORDS, demo_counts
+from fangkong.demo.city import PASSWORDS, demo_counts, wipe_demo
 from fangkong.demo.models import DemoBuild
 from fangkong.people.identity import validate_resident_id
 from fangkong.people.models import Household, Person, PersonTag, Tag
@@ -179,3 +179,11 @@ def test_reset_wipes_and_builds_the_same_city_again(demo, db):
     build = DemoBuild.objects.get()
     assert demo_counts(build.city) == demo.counts
     assert Unit.objects.filter(parent__isnull=True).count() == 1
+
+
+def test_a_wiped_demo_leaves_no_empty_snapshot_behind(demo, db):
+    from fangkong.command.models import Snapshot
+
+    assert Snapshot.objects.exists()
+    wipe_demo()
+    assert not Snapshot.objects.exists()
