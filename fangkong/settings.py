@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fangkong.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "fangkong.core.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fangkong.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -189,30 +190,48 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe over plain HTTP, often by IP: fangkong.core.middleware.HealthCheckMiddleware answers these
+# before the Host check, and they are never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^ops/readyz$"]
+# /readyz answers 503 for a silent worker only when asked (?worker=1) or when this is on (a single-server set-up
+# whose monitoring watches the balancer): a dead worker must not take every web server out of the balancer.
+OPS_READYZ_REQUIRES_WORKER = env_bool("FANGKONG_READYZ_REQUIRES_WORKER")
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("FANGKONG_HSTS_SECONDS", "31536000"))
     SECURE_SSL_REDIRECT = env_bool("FANGKONG_SSL_REDIRECT", True)
 
 LOG_JSON = env_bool("FANGKONG_LOG_JSON")
+# Every handler masks ID numbers and phones (fangkong.core.logging); Django's own loggers are routed through
+# them instead of Django's default handlers, which do not.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request": {"()": "fangkong.core.logging.RequestContextFilter"}},
+    "filters": {
+        "request": {"()": "fangkong.core.logging.RequestContextFilter"},
+        "mask": {"()": "fangkong.core.logging.MaskPersonalDataFilter"},
+    },
     "formatters": {
         "json": {"()": "fangkong.core.logging.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s u=%(user_id)s] %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s u=%(user_id)s s=%(scope_unit)s] "
+                            "%(message)s"},
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request"],
+            "filters": ["mask", "request"],
             "formatter": "json" if LOG_JSON else "plain",
-        }
+        },
+        # runserver's access lines: `GET /people/?q=…` would otherwise print the search.
+        "django.server": {"class": "logging.StreamHandler", "filters": ["mask"], "formatter": "django.server"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("FANGKONG_LOG_LEVEL", "INFO")},
     # WeasyPrint and fontTools log every rendering step at INFO: a report would fill the log.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True},
+                "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+                "django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
                 "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
                 # httpx logs every request at INFO: every text message sent would be a line.
                 "httpx": {"level": "WARNING"}},
@@ -226,6 +245,7 @@ MASK_PHONE_KEEP = (3, 4)
 OPS_DAILY_REPORT_AT = os.environ.get("FANGKONG_DAILY_REPORT_AT", "07:00")
 OPS_WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("FANGKONG_WORKER_HEARTBEAT_MAX_AGE", "60"))
 OPS_RETRY_BASE_SECONDS = 30
+OPS_KEEP_SUCCEEDED_DAYS = int(os.environ.get("FANGKONG_KEEP_SUCCEEDED_DAYS", "7"))
 # PIPL: days after release from every measure before `fangkong retention --apply` anonymises a person.
 WORKFORCE_MAX_SHIFT_HOURS = int(os.environ.get("FANGKONG_MAX_SHIFT_HOURS", "12"))  # 劳逸结合
 # 应检尽检: a running round this many hours old gives every building with people still unsampled a task.

@@ -1,6 +1,8 @@
 import uuid
 
 from fangkong.core.logging import request_context
+from fangkong.core.views import healthz
+from fangkong.ops.health import readyz_response
 
 CSP = "; ".join(
     [
@@ -46,3 +48,23 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         return response
+
+
+class HealthCheckMiddleware:
+    """Answers the load balancer's probes (/healthz, /readyz) before the Host check and the HTTPS redirect.
+
+    Balancers probe over plain HTTP and often by the server's IP, which ALLOWED_HOSTS rightly refuses for every
+    other page. Placed right after SecurityMiddleware (settings.SECURE_REDIRECT_EXEMPT names these paths), so the
+    probes still get its headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD"):
+            if request.path_info == "/healthz":
+                return healthz(request)
+            if request.path_info in ("/readyz", "/ops/readyz"):
+                return readyz_response(request)
+        return self.get_response(request)

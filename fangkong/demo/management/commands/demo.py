@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from fangkong.demo.city import SIZES, DemoExists, build_city
+from fangkong.accounts.models import User
+from fangkong.accounts.roles import Role
+from fangkong.demo.city import PASSWORDS, SIZES, DemoExists, build_city, existing_build
 
 
 class Command(BaseCommand):
@@ -22,6 +24,17 @@ class Command(BaseCommand):
         if persons is not None and persons < 100:
             raise CommandError("--persons must be at least 100.")
         target = persons or SIZES[size]
+        built = None if reset else existing_build()
+        if built is not None and built.finished_at is not None and built.city_id and not no_serve:
+            # `make demo` a second time: the city is there, so serve it rather than stop on "already built".
+            different = (size, target, seed) != (built.size, built.persons_target, built.seed)
+            self.stdout.write(self.style.SUCCESS(f"The demo city is already built ({built}); serving it."))
+            if different:
+                self.stdout.write(f"It is not the one asked for ({size}, {target:,} residents, seed {seed}): "
+                                  "run with --reset to wipe it and build that one.")
+            self.print_logins(built.city)
+            self.serve()
+            return
         if target >= 2_000_000 and connection.vendor == "sqlite":
             self.stderr.write(self.style.WARNING(
                 f"{target:,} residents on SQLite will take long; PostgreSQL (DATABASE_URL) is recommended."))
@@ -46,10 +59,7 @@ class Command(BaseCommand):
         rows = [(u.role, u.username, u.password, f"{u.scope.name} ({u.scope.code})") for u in report.users]
         rows.append(("grid_worker", f"grid1 … grid{report.grid_worker_count}", "demo-grid-2020",
                      "their own grid"))
-        widths = [max(len(str(row[i])) for row in [("role", "username", "password", "scope"), *rows])
-                  for i in range(4)]
-        for row in [("role", "username", "password", "scope"), *rows]:
-            self.stdout.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+        self.write_table(rows)
         self.stdout.write("Search for 陈纲 (or 陳綱, chengang, cg) to find a known resident; grid1 has open visits.")
         scans = settings.DATA_DIR / "demo" / "market-scans.csv"
         if scans.exists():
@@ -57,9 +67,25 @@ class Command(BaseCommand):
                               "on the newest case's page.")
 
         if not no_serve:
-            try:
-                call_command("serve", with_worker=True)
-            except CommandError as exc:
-                if "Unknown command" not in str(exc):
-                    raise
-                self.stdout.write("No `serve` command here yet: run `fangkong runserver` to look around.")
+            self.serve()
+
+    def serve(self) -> None:
+        call_command("serve", with_worker=True)
+
+    def print_logins(self, city) -> None:
+        """The fixed logins of an existing demo, read back from the database (passwords are the demo's own)."""
+        users = User.objects.filter(username__in=_FIXED_LOGINS, scope__path__startswith=city.path).select_related(
+            "scope").order_by("id")
+        rows = [(u.role, u.username, PASSWORDS.get(u.role, "?"), f"{u.scope.name} ({u.scope.code})") for u in users]
+        rows.append((Role.GRID_WORKER, "grid1 …", PASSWORDS[Role.GRID_WORKER], "their own grid"))
+        self.write_table(rows)
+
+    def write_table(self, rows) -> None:
+        header = ("role", "username", "password", "scope")
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(4)]
+        for row in [header, *rows]:
+            self.stdout.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+_FIXED_LOGINS = ["admin", "hq", "officer", "officer2", "street", "checkpoint", "isolation", "tracer", "lab",
+                 "inspector", "supplies"]
