@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import get_visible_or_404
@@ -44,3 +45,13 @@ def schedule_list(*, user) -> QuerySet[Schedule]:
 def heartbeat_list(*, user) -> QuerySet[WorkerHeartbeat]:
     _ensure_manager(user)
     return WorkerHeartbeat.objects.order_by("-seen_at")
+
+
+def jobrun_get(*, user, run_id: int) -> JobRun:
+    _ensure_manager(user)
+    return get_object_or_404(JobRun, pk=run_id)
+
+
+def schedule_get(*, user, schedule_id: int) -> Schedule:
+    _ensure_manager(user)
+    return get_object_or_404(Schedule, pk=schedule_id)

@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import ensure_unit_in_scope
+from fangkong.audit.services import audit_record
 from fangkong.ops.jobs import JobNotFound, enqueue_attempt, resolve_job, run_job
 from fangkong.ops.models import Job, JobRun, Schedule, WorkerHeartbeat
 from fangkong.ops.schedules import ScheduleSpec, default_schedules
@@ -222,3 +224,117 @@ def jobs_recover(*, me: str, now: datetime | None = None) -> int:
                     run.refresh_from_db()
                     enqueue_attempt(run)
     return recovered
+
+
+# --- the on-call page: retry now, schedules on and off, run now ------------------------------------------
+
+
+def _ensure_admin(actor) -> None:
+    if actor is not None and not has_capability(actor, "accounts.manage"):
+        raise PermissionDenied("accounts.manage")
+
+
+@transaction.atomic
+def jobrun_retry(*, run: JobRun, actor) -> JobRun:
+    """Puts a run that failed for good back on the queue with its job and arguments, for a full set of attempts."""
+    _ensure_admin(actor)
+    if not JobRun.objects.filter(pk=run.pk, status=JobRun.Status.FAILED).update(
+        status=JobRun.Status.QUEUED, attempts=0, finished_at=None, next_attempt_at=None, worker_id=""
+    ):
+        raise ValidationError(_("Only a failed run can be retried; this one is %(status)s.")
+                              % {"status": JobRun.objects.get(pk=run.pk).get_status_display()})
+    audit_record(actor=actor, obj=run, action="retry", unit_path="",
+                 changes={"status": (JobRun.Status.FAILED, JobRun.Status.QUEUED), "error": (run.last_error, None)})
+    run.refresh_from_db()
+    enqueue_attempt(run)
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def job_retry(*, job: Job, actor) -> Job:
+    """Runs a failed user job again with the same function and arguments; its page shows the new run."""
+    _ensure_admin(actor)
+    if actor is not None and not Job.objects.visible_to(actor, "change").filter(pk=job.pk).exists():
+        raise PermissionDenied("not in scope")
+    old_error = job.error
+    if not Job.objects.filter(pk=job.pk, status=Job.Status.FAILED).update(
+        status=Job.Status.QUEUED, error="", result=None, done=0, total=None, cancel_requested=False,
+        started_at=None, finished_at=None, worker_id="", restarts=0, updated_at=timezone.now()
+    ):
+        raise ValidationError(_("Only a failed job can be retried; this one is %(status)s.")
+                              % {"status": Job.objects.get(pk=job.pk).get_status_display()})
+    audit_record(actor=actor, obj=job, action="retry", unit_path=job.scope_path,
+                 changes={"status": (Job.Status.FAILED, Job.Status.QUEUED), "error": (old_error, None)})
+    run_job.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def schedule_set_enabled(*, schedule: Schedule, enabled: bool, actor) -> Schedule:
+    """Turns a schedule off (the scheduler skips it) or on again (it runs at its next time, or now if overdue)."""
+    _ensure_admin(actor)
+    schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+    if schedule.enabled == enabled:
+        return schedule
+    if enabled and schedule.name not in {spec.name for spec in default_schedules()}:
+        raise ValidationError(_("The schedule %(name)s is no longer defined; it cannot be turned on.")
+                              % {"name": schedule.name})
+    schedule.enabled = enabled
+    schedule.save(update_fields=["enabled"])
+    audit_record(actor=actor, obj=schedule, action="enable" if enabled else "disable", unit_path="",
+                 changes={"enabled": (not enabled, enabled)})
+    return schedule
+
+
+@transaction.atomic
+def schedule_run_now(*, schedule: Schedule, actor) -> JobRun:
+    """One run of a schedule's job now, retried like a scheduled one; its regular times stay as they were."""
+    _ensure_admin(actor)
+    try:
+        resolve_job(schedule.job_path)
+    except JobNotFound as exc:
+        raise ValidationError(_("The job %(path)s does not exist.") % {"path": schedule.job_path}) from exc
+    run = run_with_retry(job_path=schedule.job_path, schedule=schedule)
+    audit_record(actor=actor, obj=schedule, action="run", unit_path="", changes={"run": (None, run.pk)})
+    return run
+
+
+# --- pruning --------------------------------------------------------------------------------------------
+
+PRUNE_CHUNK = 1000
+
+
+def _delete_in_chunks(queryset, chunk: int) -> int:
+    deleted = 0
+    while True:
+        ids = list(queryset.order_by().values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            queryset.model.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+
+
+def prune_succeeded(*, now: datetime | None = None, chunk: int = PRUNE_CHUNK) -> dict[str, int]:
+    """Deletes succeeded job runs, user jobs and queue entries finished more than OPS_KEEP_SUCCEEDED_DAYS ago.
+
+    Failed ones are kept forever: they are what an on-call engineer looks for. Deletes in chunks of
+    `chunk` rows, each in its own short transaction, so that the worker and the web keep writing.
+    """
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=getattr(settings, "OPS_KEEP_SUCCEEDED_DAYS", 7))
+    counts = {
+        "runs": _delete_in_chunks(JobRun.objects.filter(status=JobRun.Status.SUCCEEDED, finished_at__lt=cutoff),
+                                  chunk),
+        "jobs": _delete_in_chunks(Job.objects.filter(status=Job.Status.SUCCEEDED, finished_at__lt=cutoff), chunk),
+        "queue": _delete_in_chunks(
+            DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=cutoff), chunk),
+    }
+    if any(counts.values()):
+        logger.info("pruned succeeded jobs older than %s: %s", cutoff, counts)
+    return counts

@@ -1,24 +1,26 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from fangkong.accounts.roles import has_capability
+from fangkong.accounts.scope import require_capability_or_404
 from fangkong.core.pagination import page_from_request
 from fangkong.ops import selectors, services
-from fangkong.ops.health import readiness
+from fangkong.ops.health import readyz_response
 from fangkong.ops.templatetags.ops import job_progress_context
 
 
 @never_cache
 @require_GET
 def readyz(request):
-    ok, checks = readiness()
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+    """Reached only when HealthCheckMiddleware is not installed (it answers /readyz before the Host check)."""
+    return readyz_response(request)
 
 
 @login_required
@@ -58,3 +60,73 @@ def job_cancel(request, job_id: int):
     if request.htmx:
         return render(request, "ops/job_progress.html", job_progress_context(job, request.user))
     return redirect("ops:job_detail", job_id=job.pk)
+
+
+def _on_call(request, action) -> None:
+    """Runs an admin action of the on-call page; a refusal (not failed any more, not defined) is a message."""
+    try:
+        message = action()
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, message)
+
+
+@require_POST
+@login_required
+def jobrun_retry(request, run_id: int):
+    require_capability_or_404(request.user, "accounts.manage")
+    run = selectors.jobrun_get(user=request.user, run_id=run_id)
+
+    def retry():
+        services.jobrun_retry(run=run, actor=request.user)
+        return _("%(job)s is queued again.") % {"job": run.job_path}
+
+    _on_call(request, retry)
+    return redirect("ops:job_list")
+
+
+@require_POST
+@login_required
+def job_retry(request, job_id: int):
+    require_capability_or_404(request.user, "accounts.manage")
+    job = selectors.job_get(user=request.user, job_id=job_id, action="change")
+
+    def retry():
+        services.job_retry(job=job, actor=request.user)
+        return _("%(job)s is queued again.") % {"job": job.label}
+
+    _on_call(request, retry)
+    return redirect("ops:job_list")
+
+
+@require_POST
+@login_required
+def schedule_toggle(request, schedule_id: int):
+    require_capability_or_404(request.user, "accounts.manage")
+    schedule = selectors.schedule_get(user=request.user, schedule_id=schedule_id)
+    enabled = request.POST.get("enabled") == "1"
+
+    def toggle():
+        services.schedule_set_enabled(schedule=schedule, enabled=enabled, actor=request.user)
+        if enabled:
+            return _("The schedule %(name)s is on.") % {"name": schedule.name}
+        return _("The schedule %(name)s is off.") % {"name": schedule.name}
+
+    _on_call(request, toggle)
+    return redirect("ops:job_list")
+
+
+@require_POST
+@login_required
+def schedule_run_now(request, schedule_id: int):
+    require_capability_or_404(request.user, "accounts.manage")
+    schedule = selectors.schedule_get(user=request.user, schedule_id=schedule_id)
+
+    def run_now():
+        services.schedule_run_now(schedule=schedule, actor=request.user)
+        return _("%(name)s is queued to run now.") % {"name": schedule.name}
+
+    _on_call(request, run_now)
+    return redirect("ops:job_list")

@@ -210,21 +210,22 @@ class _Row:
         self.unit: Unit | None = None
 
 
-def tree_import_csv(*, source, actor, root: Unit | None = None) -> ImportReport:
+def tree_import_csv(*, source, actor, root: Unit | None = None, progress=None) -> ImportReport:
     """Create or update jurisdiction nodes from a CSV file, all or nothing.
 
     Columns: code, parent_code, level, name, optional geometry (GeoJSON). Rows may come in any order.
     Existing codes get their name and geometry updated (an empty geometry keeps the stored one); new codes
     are created under their parent: another row of the file, an existing node in the importer's scope, or
     `root` when parent_code is empty. Any rejected row rejects the whole file and nothing is written;
-    the report lists every rejected row with its line number.
+    the report lists every rejected row with its line number. `progress(done, total)` (ops.progress) counts
+    each row twice: once checked, once written.
     """
     ensure_capability(actor, "territory.import")
     if root is not None:
         ensure_unit_in_scope(actor, root, app_label="territory")
     try:
         with transaction.atomic():
-            return _import(source=source, actor=actor, root=root)
+            return _import(source=source, actor=actor, root=root, progress=progress or _no_progress)
     except ImportRejected as rejected:
         return rejected.report
 
@@ -248,7 +249,7 @@ def tree_import_job(*, progress, path: str, actor_id: int, root_id: int | None =
     actor = User.objects.get(pk=actor_id)
     root = Unit.objects.filter(pk=root_id).first() if root_id else None
     with open(path, "rb") as fh:
-        report = tree_import_csv(source=fh.read(), actor=actor, root=root)
+        report = tree_import_csv(source=fh.read(), actor=actor, root=root, progress=progress)
     result = report_as_json(report)
     if report.ok:
         result["message"] = _("Import done: %(created)d nodes created, %(updated)d updated.") % {
@@ -260,7 +261,11 @@ def tree_import_job(*, progress, path: str, actor_id: int, root_id: int | None =
     return result
 
 
-def _import(*, source, actor, root) -> ImportReport:
+def _no_progress(done, total=None):
+    pass
+
+
+def _import(*, source, actor, root, progress) -> ImportReport:
     report = ImportReport()
     try:
         header, raw_rows = read_csv_rows(source)
@@ -281,14 +286,18 @@ def _import(*, source, actor, root) -> ImportReport:
     known = _existing_units(set(by_code) | {row.parent_code for row in rows if row.parent_code})
     for row in rows:
         row.existing = known.get(row.code)
-    for row in rows:
+    total = 2 * len(rows)
+    for index, row in enumerate(rows):
+        if index % _BATCH == 0:
+            progress(index, total)
         _check_against_tree(row, by_code, known, actor, root, report)
     generations = _generations(rows, report)
     if report.errors:
         report.errors.sort(key=lambda error: error.line)
         raise ImportRejected(report)
 
-    _write(rows, generations, report)
+    progress(len(rows), total)
+    _write(rows, generations, report, lambda written: progress(len(rows) + written, total))
     top = next((row for row in rows if row.parent_row is None), None)
     if top is not None and (report.created or report.updated):
         anchor = root or top.unit or Unit.objects.get(pk=top.existing.pk)
@@ -420,7 +429,7 @@ def _generations(rows: list[_Row], report: ImportReport) -> list[list[_Row]]:
 _PLACEHOLDER = "~import/"
 
 
-def _write(rows: list[_Row], generations: list[list[_Row]], report: ImportReport) -> None:
+def _write(rows: list[_Row], generations: list[list[_Row]], report: ImportReport, progress) -> None:
     changed = []
     for row in rows:
         existing = row.existing
@@ -431,6 +440,9 @@ def _write(rows: list[_Row], generations: list[list[_Row]], report: ImportReport
             changed.append(Unit(pk=existing.pk, name=row.name, geometry=geometry))
     Unit.objects.bulk_update(changed, ["name", "geometry"], batch_size=_BATCH)
     report.updated = len(changed)
+    # Rows of existing nodes are written with the update above.
+    updated_rows = sum(1 for row in rows if row.existing is not None)
+    progress(updated_rows)
 
     for generation in generations:
         units, parents = [], []
@@ -451,6 +463,7 @@ def _write(rows: list[_Row], generations: list[list[_Row]], report: ImportReport
         for unit, parent in zip(units, parents, strict=True):
             unit.path = child_path(parent.path if parent else "", unit.pk)
         report.created += len(units)
+        progress(updated_rows + report.created)
 
 
 def tree_csv_row(*, code: str, parent_code: str | None, level: int, name: str, geometry) -> list[str]:

@@ -37,3 +37,20 @@ def flaky():
 
 def counted():
     calls["counted"] += 1
+
+
+# The on-call retry: something outside is down, then fixed.
+outage = {"down": True}
+
+
+def needs_gateway():
+    if outage["down"]:
+        raise ConnectionError("SMS gateway unreachable")
+
+
+def import_needing_gateway(*, progress, n: int):
+    if outage["down"]:
+        raise ConnectionError("lab feed unreachable")
+    for i in range(1, n + 1):
+        progress(i, n)
+    return {"message": f"imported {n}"}

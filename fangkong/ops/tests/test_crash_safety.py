@@ -1,5 +1,11 @@
-"""Kill the worker with SIGKILL in the middle of a large import: no half-imported rows, and on restart
-the import completes exactly once (issue #9, crash safety)."""
+"""Kill the worker with SIGKILL in the middle of a large import's write transaction: no half-imported rows,
+and on restart the import completes exactly once (issue #9, crash safety).
+
+The people import checks every row first (reads only), then writes everything in one transaction. A kill
+during the check phase proves little, so the test waits until the worker holds SQLite's write lock for the
+import: on this database every transaction begins IMMEDIATE, so a held lock means the worker is inside it.
+No sleep is fixed: the test polls, on a slow machine as on a fast one.
+"""
 
 import os
 import signal
@@ -14,7 +20,8 @@ from stdnum.cn import ric
 ROWS = 30_000
 
 
-def _people_csv(path, rows: int) -> None:
+def _people_csv(path, rows: int) -> int:
+    """Writes the file and returns the number of households (doors) in it."""
     lines = ["name,id_number,building_code,door"]
     seen = set()
     n = 0
@@ -29,6 +36,7 @@ def _people_csv(path, rows: int) -> None:
         seen.add(number)
         lines.append(f"居民{len(seen)},{number},B1,{len(seen) // 3}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len({n // 3 for n in range(1, rows + 1)})
 
 
 def _query(db_path, sql):
@@ -36,14 +44,48 @@ def _query(db_path, sql):
         return db.execute(sql).fetchone()
 
 
-def _wait_for(predicate, seconds):
+def _counts(db_path):
+    """People, households, status history, import audit rows and import records."""
+    return _query(db_path, "SELECT (SELECT COUNT(*) FROM people_person), (SELECT COUNT(*) FROM people_household), "
+                           "(SELECT COUNT(*) FROM people_statuschange), "
+                           "(SELECT COUNT(*) FROM audit_auditentry WHERE action='import'), "
+                           "(SELECT COUNT(*) FROM core_importrecord)")
+
+
+def _wait_for(predicate, seconds, *, every=0.1):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
+        time.sleep(every)
     return None
+
+
+def _write_lock_held(db_path) -> bool:
+    """True while another connection is inside a write transaction (BEGIN IMMEDIATE is refused at once)."""
+    db = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            return True
+        raise
+    else:
+        db.execute("ROLLBACK")
+        return False
+    finally:
+        db.close()
+
+
+def _inside_the_import_transaction(db_path, job_id):
+    """The job runs and the write lock is held on two looks 50 ms apart: the import's transaction, not one of the
+    worker's millisecond writes (heartbeat, a progress row)."""
+    running = _query(db_path, f"SELECT 1 FROM ops_job WHERE id={job_id} AND status='running'")
+    if not running or not _write_lock_held(db_path):
+        return False
+    time.sleep(0.05)
+    return _write_lock_held(db_path)
 
 
 def test_sigkill_mid_import_leaves_nothing_half_done_and_restart_completes_once(tmp_path):
@@ -64,8 +106,10 @@ def test_sigkill_mid_import_leaves_nothing_half_done_and_restart_completes_once(
                     "M1,S1,4,测试社区\nG1,M1,5,网格1\nB1,G1,6,1号楼\n", encoding="utf-8")
     run("import", "tree", str(tree))
     people = tmp_path / "people.csv"
-    _people_csv(people, ROWS)
-    job_id = int(run("import", "people", str(people), "--background").split()[-1])
+    households = _people_csv(people, ROWS)
+    before = _counts(db_path)
+    imported = tuple(b + n for b, n in zip(before, (ROWS, households, ROWS, ROWS, 1), strict=True))
+    job_id = int(run("import", "people", str(people), "--background").splitlines()[0].split()[-1])
 
     def worker():
         return subprocess.Popen([*fangkong, "worker", "--heartbeat=1", "--interval=0.2"], env=env,
@@ -73,22 +117,19 @@ def test_sigkill_mid_import_leaves_nothing_half_done_and_restart_completes_once(
 
     first = worker()
     try:
-        # Kill the worker as soon as the import runs. Progress is reported in steps, and on a fast machine the
-        # check phase can be over before a poll sees a step, so waiting for done > 0 could miss the whole run.
-        started = _wait_for(lambda: _query(db_path, f"SELECT started_at FROM ops_job WHERE id={job_id} "
-                                                    "AND status='running'"), seconds=300)
-        assert started, "the import never started"
+        writing = _wait_for(lambda: _inside_the_import_transaction(db_path, job_id), seconds=300, every=0.01)
+        assert writing, "the import never started writing"
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     finally:
         if first.poll() is None:
             first.kill()
 
-    status, done = _query(db_path, f"SELECT status, done FROM ops_job WHERE id={job_id}")
-    persons = _query(db_path, "SELECT COUNT(*) FROM people_person")[0]
-    # `done` may already be ROWS: the rows are all checked before any is written, in one transaction.
-    assert status == "running" and done <= ROWS, "the import finished before the kill: make ROWS larger"
-    assert persons == 0, f"{persons} half-imported people after SIGKILL"
+    status = _query(db_path, f"SELECT status FROM ops_job WHERE id={job_id}")[0]
+    assert status == "running", "the import finished before the kill: make ROWS larger"
+    assert not _write_lock_held(db_path)
+    # Nothing of the killed transaction: no person, household, status history, audit row or import record.
+    assert _counts(db_path) == before, "half-imported rows after SIGKILL"
 
     second = worker()
     try:
@@ -101,13 +142,15 @@ def test_sigkill_mid_import_leaves_nothing_half_done_and_restart_completes_once(
     restarts, error = _query(db_path, f"SELECT restarts, error FROM ops_job WHERE id={job_id}")
     assert restarts == 1 and error == ""
     assert _query(db_path, "SELECT COUNT(*), COUNT(DISTINCT id_number) FROM people_person") == (ROWS, ROWS)
+    assert _counts(db_path) == imported
     # Queued again, the same file is recognised and not imported a second time.
-    again = int(run("import", "people", str(people), "--background").split()[-1])
+    again = int(run("import", "people", str(people), "--background").splitlines()[0].split()[-1])
     third = worker()
     try:
-        _wait_for(lambda: _query(db_path, f"SELECT status FROM ops_job WHERE id={again} AND status='succeeded'"),
-                  seconds=300)
+        rerun = _wait_for(lambda: _query(db_path, f"SELECT status FROM ops_job WHERE id={again} "
+                                                  "AND status IN ('succeeded', 'failed')"), seconds=300)
     finally:
         third.send_signal(signal.SIGTERM)
         third.wait(timeout=60)
-    assert _query(db_path, "SELECT COUNT(*) FROM people_person") == (ROWS,)
+    assert rerun == ("succeeded",), rerun
+    assert _counts(db_path) == imported

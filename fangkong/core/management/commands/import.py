@@ -42,11 +42,15 @@ class Command(BaseCommand):
             return self._testing(kind, file, round_code, no_progress)
         if background:
             return self._queue(kind, file)
+        from fangkong.ops.progress import TqdmProgress
+
         try:
             with open(file, "rb") as source:
-                report: ImportReport = _importer(kind)(source=source.read(), actor=None)
+                data = source.read()
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
+        with TqdmProgress(f"Import {kind}", disable=True if no_progress else None) as progress:
+            report: ImportReport = _importer(kind)(source=data, actor=None, progress=progress)
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(f"line {error.line}: {error.message}")
@@ -99,3 +103,5 @@ class Command(BaseCommand):
         job = start_job(kind="people_import", label=f"Import {os.path.basename(path)}", actor=None,
                         func_path="fangkong.people.imports.people_import_job", kwargs={"path": path})
         self.stdout.write(f"queued job {job.pk}")
+        self.stdout.write(f"follow it with `fangkong jobs watch {job.pk}`, "
+                          f"stop it with `fangkong jobs cancel {job.pk}`")

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
+from fangkong.ops.progress import TqdmProgress
 from fangkong.people.imports import COLUMNS, people_import_csv
 
 
@@ -12,8 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("path", help="CSV file (UTF-8 or GB18030)")
         parser.add_argument("--as-user", dest="username", default="",
                             help="import with this user's jurisdiction (default: the system, unrestricted)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
 
-    def handle(self, *args, path, username, **options):
+    def handle(self, *args, path, username, no_progress=False, **options):
         actor = None
         if username:
             actor = User.objects.filter(username=username).select_related("scope").first()
@@ -24,7 +26,8 @@ class Command(BaseCommand):
                 source = fh.read()
         except OSError as exc:
             raise CommandError(str(exc)) from exc
-        report = people_import_csv(source=source, actor=actor)
+        with TqdmProgress("Import people", disable=True if no_progress else None) as progress:
+            report = people_import_csv(source=source, actor=actor, progress=progress)
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(_("line %(line)d: %(message)s") % {"line": error.line, "message": error.message})

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from fangkong.ops.progress import TqdmProgress
 from fangkong.territory.models import Unit
 from fangkong.territory.services import tree_import_csv
 
@@ -12,15 +13,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file, UTF-8 (with or without BOM) or GB18030")
         parser.add_argument("--under", metavar="CODE", help="attach rows without a parent code under this node")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
 
-    def handle(self, *args, file, under=None, **options):
+    def handle(self, *args, file, under=None, no_progress=False, **options):
         root = None
         if under:
             root = Unit.objects.filter(code=under).first()
             if root is None:
                 raise CommandError(f"No node with code {under}.")
         try:
-            report = tree_import_csv(source=Path(file), actor=None, root=root)
+            with TqdmProgress("Import tree", disable=True if no_progress else None) as progress:
+                report = tree_import_csv(source=Path(file), actor=None, root=root, progress=progress)
         except OSError as exc:
             raise CommandError(str(exc)) from exc
         if not report.ok:

@@ -1,6 +1,7 @@
 """`fangkong copresence --visits V --cases C --out O`: co-presence (时空伴随) from files, without the database."""
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from fangkong.tracing.engine.copresence import CopresenceInputError, find_copresence
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, visits, cases, out, min_minutes, default_dwell_minutes, timezone, bin_minutes,
                memory_limit, threads, temp_directory, engine, **options):
+        # A bar over the engine's steps on a terminal; one line per step in a log (no terminal).
+        self._bar = tqdm(total=None, unit="step", dynamic_ncols=True, disable=None)
         common = dict(min_minutes=min_minutes, default_dwell_minutes=default_dwell_minutes, timezone=timezone,
                       threads=threads, progress=self._progress)
         if bin_minutes:
@@ -43,10 +46,17 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except OSError as exc:  # e.g. the output's directory is not writable
             raise CommandError(f"{exc.filename or out}: {exc.strerror or exc}") from exc
+        finally:
+            self._bar.close()
         self.stdout.write(self.style.SUCCESS(
             f"{summary.pairs} pairs written to {out} ({summary.cases} cases, {summary.visits_read} visits read, "
             f"{summary.seconds:.1f} s)"))
 
     def _progress(self, step: str, done: int, total: int) -> None:
-        if step != "done":
-            self.stdout.write(f"[{done + 1}/{total}] {step}")
+        if self._bar.disable:
+            if step != "done":
+                self.stdout.write(f"[{done + 1}/{total}] {step}")
+            return
+        self._bar.total = total
+        self._bar.set_description(step, refresh=False)
+        self._bar.update(done - self._bar.n)
