@@ -8,8 +8,11 @@ class ArrivalsConfig(AppConfig):
     verbose_name = _("Arrivals and checkpoints")
 
     def ready(self):
-        # "Expand the risk range": risk asks every registered source who came from an area since a date.
+        from fangkong.arrivals import retention
         from fangkong.arrivals.services import itinerary_persons
+        from fangkong.people.retention import register_anonymiser
         from fangkong.risk.registry import register_itinerary_source
 
+        # "Expand the risk range": risk asks every registered source who came from an area since a date.
         register_itinerary_source(itinerary_persons)
+        register_anonymiser("arrivals", retention.anonymise)

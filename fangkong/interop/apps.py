@@ -6,3 +6,9 @@ class InteropConfig(AppConfig):
     name = "fangkong.interop"
     label = "interop"
     verbose_name = _("Interoperability")
+
+    def ready(self):
+        from fangkong.interop import retention
+        from fangkong.people.retention import register_anonymiser
+
+        register_anonymiser("interop", retention.anonymise)

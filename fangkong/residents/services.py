@@ -184,12 +184,15 @@ def checkins_repoint_person(*, survivor, duplicate) -> int:
     return moved
 
 
-def checkins_anonymise(*, person_ids) -> int:
+def checkins_anonymise(*, erasure) -> dict[str, int]:
     """PIPL erasure (people.retention): the readings stay for statistics, the free-text notes go, and so do the
     sign-in challenges and sessions of these people."""
     from fangkong.residents.models import CodeChallenge, ResidentSession
 
-    ids = list(person_ids)
-    CodeChallenge.objects.filter(person_id__in=ids).delete()
-    ResidentSession.objects.filter(person_id__in=ids).delete()
-    return CheckIn.objects.filter(person_id__in=ids).exclude(note="").update(note="")
+    ids = erasure.person_ids
+    return {
+        "residents.CodeChallenge": erasure.delete(CodeChallenge.objects.filter(person_id__in=ids)),
+        "residents.ResidentSession": erasure.delete(ResidentSession.objects.filter(person_id__in=ids)),
+        "residents.CheckIn": erasure.erase(CheckIn.objects.filter(person_id__in=ids).exclude(note=""),
+                                           redact_history=False, note=""),
+    }

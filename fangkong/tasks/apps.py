@@ -9,6 +9,9 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         from fangkong.people.merge_hooks import register_merge_handler
+        from fangkong.people.retention import register_anonymiser
+        from fangkong.tasks.retention import anonymise
         from fangkong.tasks.services import tasks_repoint_person
 
         register_merge_handler("tasks", tasks_repoint_person)
+        register_anonymiser("tasks", anonymise)

@@ -10,8 +10,10 @@ class TestingConfig(AppConfig):
     def ready(self):
         from fangkong.core.alerts import register_alert_provider
         from fangkong.people.panels import PersonPanel, register_person_panel
+        from fangkong.people.retention import register_anonymiser
         from fangkong.risk.registry import register_criteria_provider
         from fangkong.testing import kinds  # noqa: F401  (registers the task kinds)
+        from fangkong.testing.retention import anonymise
         from fangkong.testing.selectors import overview_alerts, person_panel, risk_criteria
 
         # Downgrading a risk area needs its last infection and a full negative round: testing knows both.
@@ -20,3 +22,4 @@ class TestingConfig(AppConfig):
         register_person_panel(PersonPanel(
             name="testing.samples", template="testing/person_samples.html", order=20,
             context=person_panel))
+        register_anonymiser("testing", anonymise)

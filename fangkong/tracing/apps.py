@@ -10,9 +10,11 @@ class TracingConfig(AppConfig):
     def ready(self):
         from fangkong.core.alerts import register_alert_provider
         from fangkong.people.panels import PersonPanel, register_person_panel
+        from fangkong.people.retention import register_anonymiser
         from fangkong.risk.registry import register_criteria_provider
         from fangkong.testing.listeners import register_positive_listener
         from fangkong.tracing import kinds  # noqa: F401  (registers the task kinds)
+        from fangkong.tracing.retention import anonymise
         from fangkong.tracing.selectors import overview_alerts, person_panel, risk_criteria
         from fangkong.tracing.services import positive_case_opened
 
@@ -22,3 +24,4 @@ class TracingConfig(AppConfig):
         register_alert_provider("tracing", overview_alerts)
         register_person_panel(PersonPanel(
             name="tracing.case", template="tracing/person_panel.html", order=15, context=person_panel))
+        register_anonymiser("tracing", anonymise)

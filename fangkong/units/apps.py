@@ -9,7 +9,10 @@ class UnitsConfig(AppConfig):
 
     def ready(self):
         from fangkong.core.alerts import register_alert_provider
+        from fangkong.people.retention import register_anonymiser
         from fangkong.units import kinds, kinds_disinfection  # noqa: F401 (registers the task kinds)
         from fangkong.units.clinics.alerts import fever_rise_alerts
+        from fangkong.units.retention import anonymise
 
         register_alert_provider("units.fever", fever_rise_alerts)
+        register_anonymiser("units", anonymise)

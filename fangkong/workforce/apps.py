@@ -8,4 +8,8 @@ class WorkforceConfig(AppConfig):
     verbose_name = _("Workforce")
 
     def ready(self):
+        from fangkong.people.retention import register_anonymiser
         from fangkong.workforce import kinds  # noqa: F401  (registers the task kind)
+        from fangkong.workforce.retention import anonymise
+
+        register_anonymiser("workforce", anonymise)

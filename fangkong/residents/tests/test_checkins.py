@@ -147,5 +147,11 @@ def test_erasure_keeps_the_readings_and_drops_the_notes(family):
     services.checkin_submit(reporter=family.head, person=family.head, temperature="36.5", symptoms=["none"],
                             note="住址在3楼", at=_morning())
 
-    assert services.checkins_anonymise(person_ids=[family.head.pk]) == 1
+    from django.utils import timezone
+
+    from fangkong.people.retention import Erasure
+
+    erasure = Erasure(person_ids=[family.head.pk], id_numbers=[], phones=[], names=[], household_ids=[],
+                      now=timezone.now())
+    assert services.checkins_anonymise(erasure=erasure)["residents.CheckIn"] == 1
     assert CheckIn.objects.get().note == "" and CheckIn.objects.get().temperature == Decimal("36.5")

@@ -25,6 +25,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {district}: {count}")
         for pk, masked in report.sample:
             self.stdout.write(f"  e.g. person {pk} ({masked})")
+        if report.rows:
+            self.stdout.write("Rows that would change:")
+            for label, count in report.rows:
+                self.stdout.write(f"  {label}: {count}")
         if not apply:
             self.stdout.write("Dry run: nothing changed. Run again with --apply to anonymise.")
             return
