@@ -49,6 +49,9 @@ _SAMPLER = {"territory.view", "tasks.view", "tasks.change", "testing.view", "tes
             *_POINT_OF_USE}
 # In a lab: receive the tubes sent to its labs and report their results; no person's data beyond the tube.
 _LAB = {"territory.view", "tasks.view", "tasks.change", "testing.view", "testing.receive", "testing.result"}
+# Whoever supervision.services.find_responsible may hand a written assignment to: they see and rectify only the
+# assignments they own (or addressed to their unit), through supervision's querysets.
+_RECTIFY = {"supervision.view", "supervision.rectify"}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.HQ: frozenset(_OFFICE | {"accounts.view_access_log", "protocols.change", "risk.confirm",
                                   "isolation.receive", "isolation.care", "supervision.assign",
@@ -56,7 +59,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                                   "units.manage", "workforce.rules"}),
     Role.OFFICER: frozenset(_OFFICE),
     # A grid worker records the needs of the households of the grid under home isolation or in a sealed area.
-    Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal", "testing.sample", "supplies.need"}),
+    Role.GRID_WORKER: frozenset(_FIELD | {"people.reveal", "testing.sample", "supplies.need", *_RECTIFY}),
     Role.CHECKPOINT: frozenset(_CHECKPOINT | _POINT_OF_USE | {"passes.view", "passes.scan", "notices.view"}),
     # At an isolation site, or on its transfer team: the site's people, their rooms and care, the trips.
     Role.ISOLATION: frozenset(_FIELD | _POINT_OF_USE | {"people.reveal", "isolation.view", "isolation.care",
@@ -74,17 +77,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The supplies office and its delivery teams: stock, requests, donations, households' needs to the door.
     Role.SUPPLIES: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "supplies.view",
                               "supplies.move", "supplies.approve", "supplies.donate", "supplies.report",
-                              "supplies.purchase", "supplies.deliver", "supplies.need",
+                              "supplies.purchase", "supplies.deliver", "supplies.need", "supplies.manage",
                               "passes.view", "passes.request", "notices.view"}),
     # Only their own unit, through units.selectors (their scope node alone would show the neighbours).
     Role.UNIT_CONTACT: frozenset({"territory.view", "tasks.view", "tasks.change", "units.view", "units.apply",
-                                  "units.roster", "notices.view", "passes.view", "passes.request"}),
+                                  "units.roster", "notices.view", "passes.view", "passes.request", *_RECTIFY}),
     Role.TRANSPORT: frozenset({"territory.view", "tasks.view", "tasks.change", "passes.view", "passes.request",
                                "passes.review", "notices.view"}),
     Role.CLINIC: frozenset({"people.view", "territory.view", "tasks.view", "tasks.change", "units.view",
-                            "units.fever_report", "passes.view", "passes.escort", "notices.view"}),
+                            "units.fever_report", "passes.view", "passes.escort", "notices.view", *_RECTIFY}),
     Role.ADMIN: frozenset(_OFFICE | {"accounts.manage", "accounts.view_access_log", "protocols.change",
-                                     "interop.dhis2", "units.manage", "workforce.rules"}),
+                                     "interop.dhis2", "units.manage", "workforce.rules", "supervision.manage"}),
 }
 
 

@@ -53,6 +53,8 @@ MENU: tuple[NavEntry | NavGroup, ...] = (
         NavEntry(_("Passes"), "passes:index", "passes.view"),
         NavEntry(_("Scan a pass"), "passes:scan", "passes.scan"),
         NavEntry(_("Escort passes"), "passes:escort_list", "passes.escort"),
+        NavEntry(_("Written assignments"), "supervision:index", "supervision.rectify",
+                 unless=("supervision.report",)),
     )),
     NavGroup(pgettext_lazy("menu", "Duty"), (
         NavEntry(_("Duty posts"), "workforce:post_list", "workforce.view"),
@@ -62,7 +64,7 @@ MENU: tuple[NavEntry | NavGroup, ...] = (
         NavEntry(_("Shift rules"), "workforce:rules", "workforce.rules"),
     )),
     NavGroup(pgettext_lazy("menu", "Command"), (
-        NavEntry(_("Supervision"), "supervision:index", "supervision.view"),
+        NavEntry(_("Supervision"), "supervision:index", "supervision.report"),
         NavEntry(_("Backlog"), "tasks:backlog", "tasks.report"),
         NavEntry(_("Timeliness"), "tasks:timeliness", "tasks.report"),
         NavEntry(_("Notifications"), "notify:index", "notify.view"),

@@ -118,11 +118,12 @@ def _points(district: Unit, hq) -> list[Point]:
 
 
 def _backdate(movements, at) -> None:
-    from fangkong.supplies.models import Movement
+    from fangkong.supplies.models import Movement, ledger_rewrite
 
     # The ledger's services stamp a movement "now"; days of cover read the last week's use, so the demo's week is
     # written in order, day by day, and each day's lines are moved back to that day.
-    Movement.objects.filter(pk__in=[m.pk for m in movements]).update(at=at)
+    with ledger_rewrite():
+        Movement.objects.filter(pk__in=[m.pk for m in movements]).update(at=at)
 
 
 def _stock(district: Unit, users: dict) -> dict:
@@ -256,6 +257,7 @@ def wipe_supplies(*, units) -> None:
         Place,
         PurchaseBatch,
         SupplyRequest,
+        ledger_rewrite,
     )
 
     Need.objects.filter(unit_id__in=units).delete()
@@ -269,8 +271,9 @@ def wipe_supplies(*, units) -> None:
     DonationAllocation.objects.filter(donation__in=donations).delete()
     donations.delete()
     movements = Movement.objects.filter(Q(place_id__in=places) | Q(counterpart_id__in=places))
-    movements.update(pair=None)  # a transfer's two lines protect each other
-    movements.delete()
+    with ledger_rewrite():  # the demo city's ledger goes with it; a real ledger is never rewritten
+        movements.update(pair=None)  # a transfer's two lines protect each other
+        movements.delete()
     Balance.objects.filter(place_id__in=places).delete()
     SupplyRequest.objects.filter(Q(place_id__in=places) | Q(warehouse_id__in=places)).delete()
     Place.objects.filter(unit_id__in=units).delete()

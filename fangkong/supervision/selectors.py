@@ -5,8 +5,8 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from fangkong.accounts.scope import get_visible_or_404
@@ -57,8 +57,11 @@ def inspection_units(*, user) -> list[Unit]:
 
 
 def inspections_for(*, user, before: int | None = None) -> list[Inspection]:
+    # Counted over the sites the user may see: an unannounced visit under way does not tell its route's length.
+    visible_sites = (InspectionSite.objects.visible_to(user).filter(inspection=OuterRef("pk")).order_by()
+                     .values("inspection").annotate(n=Count("pk")).values("n"))
     rows = (Inspection.objects.visible_to(user).select_related("unit")
-            .annotate(site_count=Count("sites", distinct=True),
+            .annotate(site_count=Coalesce(Subquery(visible_sites, output_field=IntegerField()), 0),
                       finding_count=Count("sites__findings", distinct=True))
             .order_by("-day", "-pk"))
     if before:
@@ -70,8 +73,10 @@ def inspection_get(*, user, inspection_id: int, action: str = "view") -> Inspect
     return get_visible_or_404(Inspection.objects.select_related("unit"), user=user, action=action, pk=inspection_id)
 
 
-def inspection_sites(*, inspection: Inspection) -> list[InspectionSite]:
-    return list(inspection.sites.select_related("unit").annotate(finding_count=Count("findings")))
+def inspection_sites(*, user, inspection: Inspection) -> list[InspectionSite]:
+    """The route as the user may see it: of an unannounced visit under way, only the sites already inspected."""
+    return list(InspectionSite.objects.visible_to(user).filter(inspection=inspection).select_related("unit")
+                .annotate(finding_count=Count("findings")).order_by("position", "pk"))
 
 
 def site_get(*, user, inspection: Inspection, site_id: int, action: str = "view") -> InspectionSite:

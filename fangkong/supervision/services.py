@@ -2,8 +2,9 @@
 
 checklists (HQ) → an inspection and its route → the inspector fills a site's checklist → each failed item is a
 finding (one transaction) → the finding is handed over in writing to the unit that answers for it (a numbered
-assignment, a task for the responsible person, a PDF) → the unit reports its rectification → the inspector
-verifies and closes it, or sends it back with a longer deadline.
+assignment, a task for the responsible person, a PDF) → the unit reports its rectification (a verification task
+for the inspector, due within VERIFY_WITHIN) → the inspector verifies and closes it, or sends it back with a
+longer deadline.
 
 Assignment numbers are drawn from a per-year counter row locked with SELECT … FOR UPDATE, so two assignments
 issued at once never share a number and no number is skipped. actor=None is the system.
@@ -24,7 +25,7 @@ from fangkong.accounts.roles import has_capability
 from fangkong.accounts.scope import acting_user, ensure_may
 from fangkong.audit.services import audit_record
 from fangkong.core.paths import is_within
-from fangkong.supervision.kinds import RECTIFICATION, SUBJECT_TYPE
+from fangkong.supervision.kinds import RECTIFICATION, SUBJECT_TYPE, VERIFICATION
 from fangkong.supervision.models import (
     Assignment,
     AssignmentCounter,
@@ -49,6 +50,8 @@ RECTIFY_WITHIN = {
     Severity.ORDINARY: datetime.timedelta(hours=72),
     Severity.MINOR: datetime.timedelta(days=7),
 }
+# How long the inspectors have to verify a reported rectification (SUPERVISION_VERIFY_HOURS may override it).
+VERIFY_WITHIN = datetime.timedelta(hours=24)
 # The same item failed at the same site within this window is a repeat finding.
 REPEAT_WINDOW = datetime.timedelta(days=30)
 # Who answers for a site, most specific first; the deepest node on the site's path with any of them wins.
@@ -60,6 +63,11 @@ MAX_PHOTOS = 6
 def rectify_within(severity: str) -> datetime.timedelta:
     hours = getattr(settings, "SUPERVISION_RECTIFY_HOURS", {}).get(severity)
     return datetime.timedelta(hours=hours) if hours else RECTIFY_WITHIN[Severity(severity)]
+
+
+def verify_within() -> datetime.timedelta:
+    hours = getattr(settings, "SUPERVISION_VERIFY_HOURS", None)
+    return datetime.timedelta(hours=hours) if hours else VERIFY_WITHIN
 
 
 def _text(value) -> str:
@@ -311,6 +319,37 @@ def _open_task(assignment: Assignment, *, actor):
         dedupe_key=f"supervision_rectify:{assignment.pk}:{assignment.reopen_count}", actor=None)
 
 
+def _verifier(assignment: Assignment):
+    """Who verifies: the inspector who issued the assignment, else the one who planned the inspection, else the
+    first of its team who still may verify."""
+    inspection = assignment.finding.site.inspection
+    for user in (assignment.issued_by, inspection.created_by, *inspection.team.order_by("pk")):
+        if user is not None and user.is_active and has_capability(user, "supervision.verify"):
+            return user
+    return None
+
+
+def _open_verify_task(assignment: Assignment):
+    from fangkong.tasks.services import task_create
+
+    finding = assignment.finding
+    return task_create(
+        kind=VERIFICATION, title=f"{assignment.number} {finding.site.name}: {finding.problem}"[:200],
+        unit=assignment.unit, due_at=timezone.now() + verify_within(), subject_type=SUBJECT_TYPE,
+        subject_id=assignment.pk, detail=_("Verify the rectification and close the assignment or send it back."),
+        owner=_verifier(assignment), priority=1 if assignment.severity == Severity.SERIOUS else 0,
+        dedupe_key=f"supervision_verify:{assignment.pk}:{assignment.reopen_count}", actor=None)
+
+
+def _close_verify_task(assignment: Assignment, outcome: str, note: str) -> None:
+    from fangkong.tasks.models import OPEN_STATUSES
+    from fangkong.tasks.services import task_complete
+
+    task = assignment.verify_task
+    if task is not None and task.status in OPEN_STATUSES:
+        task_complete(task=task, outcome=outcome, note=note[:500], actor=None)
+
+
 @transaction.atomic
 def assignment_issue(*, finding: Finding, requirements: str = "", severity: str = "", actor) -> Assignment:
     """Hand a finding over in writing: numbered, to the responsible unit, a deadline by severity, and a task."""
@@ -330,7 +369,8 @@ def assignment_issue(*, finding: Finding, requirements: str = "", severity: str 
     assignment = Assignment.objects.create(
         finding=finding, year=year, seq=seq, number=number, unit=finding.unit,
         responsible_unit=responsibility.unit if responsibility is not None else finding.unit,
-        responsible_name=responsibility.name if responsibility is not None else "", owner=owner, severity=severity,
+        responsible_name=responsibility.name if responsibility is not None else "",
+        responsible_role=responsibility.role if responsibility is not None else "", owner=owner, severity=severity,
         requirements=requirements, due_at=now + rectify_within(severity), issued_by=acting_user(actor), issued_at=now)
     if severity != finding.severity:
         finding.severity = severity
@@ -343,8 +383,8 @@ def assignment_issue(*, finding: Finding, requirements: str = "", severity: str 
 
 
 def _locked(assignment: Assignment) -> Assignment:
-    return Assignment.objects.select_for_update(of=("self",)).select_related("unit", "finding__site", "task") \
-        .get(pk=assignment.pk)
+    return (Assignment.objects.select_for_update(of=("self",))
+            .select_related("unit", "finding__site__inspection", "task", "verify_task").get(pk=assignment.pk))
 
 
 @transaction.atomic
@@ -356,6 +396,8 @@ def rectification_report(*, assignment: Assignment, report: str, photos=(), keep
 
     assignment = _locked(assignment)
     ensure_may(actor, "supervision.rectify", assignment.unit)
+    if actor is not None and not Assignment.objects.visible_to(actor, "rectify").filter(pk=assignment.pk).exists():
+        raise PermissionDenied(_("This written assignment was not addressed to you."))
     if assignment.status != Assignment.Status.OPEN:
         raise ValidationError(_("This assignment is not waiting for a rectification report."))
     errors: dict = {}
@@ -373,6 +415,8 @@ def rectification_report(*, assignment: Assignment, report: str, photos=(), keep
     assignment.save(update_fields=["status"])
     if assignment.task is not None and assignment.task.status in OPEN_STATUSES:
         task_complete(task=assignment.task, outcome="reported", note=report[:500], actor=None)
+    assignment.verify_task = _open_verify_task(assignment)
+    assignment.save(update_fields=["verify_task"])
     audit_record(actor=actor, obj=assignment, action="rectify", unit_path=assignment.unit.path,
                  changes={"status": (Assignment.Status.OPEN, Assignment.Status.REPORTED)})
     return rectification
@@ -402,6 +446,7 @@ def assignment_close(*, assignment: Assignment, note: str, actor) -> Assignment:
     assignment.status, assignment.closed_at, assignment.closed_by = Assignment.Status.CLOSED, now, acting_user(actor)
     assignment.verification_note = note
     assignment.save(update_fields=["status", "closed_at", "closed_by", "verification_note"])
+    _close_verify_task(assignment, "closed", note)
     audit_record(actor=actor, obj=assignment, action="close", unit_path=assignment.unit.path, note=note,
                  changes={"status": (Assignment.Status.REPORTED, Assignment.Status.CLOSED)})
     return assignment
@@ -425,6 +470,7 @@ def assignment_send_back(*, assignment: Assignment, reason: str, actor) -> Assig
     assignment.reopen_count += 1
     assignment.due_at = max(old_due, now) + rectify_within(assignment.severity)
     assignment.save(update_fields=["status", "reopen_count", "due_at"])
+    _close_verify_task(assignment, "sent_back", reason)
     assignment.task = _open_task(assignment, actor=actor)
     assignment.save(update_fields=["task"])
     audit_record(actor=actor, obj=assignment, action="send_back", unit_path=assignment.unit.path, note=reason,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("deliveries/new/", views.round_new, name="living_round_new"),
     path("deliveries/<int:delivery_id>/", views.round_detail, name="living_round"),
     path("deliveries/<int:delivery_id>/stops/<int:stop_id>/confirm/", views.stop_confirm, name="living_stop_confirm"),
+    path("deliveries/stops/<int:stop_id>/photo/", views.stop_photo, name="living_stop_photo"),
     path("h/<str:token>/", views.public_household, name="living_public"),
     path("h/<str:token>/stops/<int:stop_id>/confirm/", views.public_confirm, name="living_public_confirm"),
 ]

@@ -1,6 +1,6 @@
 """Supervision in the browser, as issue 8 asks: an inspector records an unannounced visit on a phone with a failed
-item and a photo, issues the written assignment, the unit's officer rectifies it, the inspector verifies and
-closes it."""
+item and a photo, issues the written assignment, the unit's own contact (a unit_contact user linked to it) rectifies
+it, the inspector verifies and closes it."""
 
 from PIL import Image
 
@@ -53,13 +53,16 @@ def test_an_unannounced_visit_finds_a_problem_the_unit_rectifies_and_the_inspect
     assert assignment.number in inspector.inner_text("#assignment-number")
     assert assignment.task.owner == contact_a
 
-    login(page, "officer_a")
+    login(page, "contact_a")
     page.goto("/supervision/")
+    assert "东城区夜间暗访" not in page.inner_text("main")
     page.click(f'#to-rectify li[data-assignment="{assignment.pk}"] a')
     page.fill("#rectify-form textarea[name=report]", "已安排三班倒24小时值守，补齐排班表")
     page.set_input_files("#rectify-form input[type=file]", str(photo))
     page.click("#rectify-form button[type=submit]")
     page.wait_for_selector('#assignment[data-status="reported"]')
+    assignment.refresh_from_db()
+    assert assignment.verify_task.owner.username == "inspector_a"
 
     inspector.goto(f"/supervision/assignments/{assignment.pk}/")
     inspector.check("#verify-form input[name=decision][value=close]")

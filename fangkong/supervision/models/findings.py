@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fangkong.accounts.scope import ScopedQuerySet
+from fangkong.supervision.models.access import SupervisionQuerySet, own_assignment_q, owns_only
 from fangkong.supervision.models.checklists import ChecklistItem, Severity, SiteType
 from fangkong.supervision.models.inspections import CheckResult, InspectionSite
 
@@ -29,7 +30,7 @@ class Finding(models.Model):
     found_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SupervisionQuerySet.as_manager()
     scope_path_lookup = "unit__path"
 
     class Meta:
@@ -38,6 +39,10 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.site.name}: {self.problem}"
+
+    @classmethod
+    def narrowing(cls, user) -> Q:
+        return own_assignment_q(user, "assignment__") if owns_only(user) else Q()
 
 
 class AssignmentCounter(models.Model):
@@ -66,6 +71,8 @@ class Assignment(models.Model):
     responsible_unit = models.ForeignKey("territory.Unit", on_delete=models.PROTECT, related_name="+",
                                          verbose_name=_("responsible node"))
     responsible_name = models.CharField(_("responsible person"), max_length=50, blank=True)
+    # The role of that responsibility (Responsibility.Role): a unit contact's colleagues see what went to the unit.
+    responsible_role = models.CharField(max_length=20, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
@@ -75,6 +82,8 @@ class Assignment(models.Model):
     reopen_count = models.PositiveSmallIntegerField(_("sent back"), default=0)
     # The unit's current rectification task (a new one after each send-back).
     task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The inspectors' verification task while a rectification awaits their verdict.
+    verify_task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
     issued_at = models.DateTimeField(_("issued"))
@@ -83,7 +92,7 @@ class Assignment(models.Model):
                                   related_name="+")
     verification_note = models.TextField(_("verification"), blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SupervisionQuerySet.as_manager()
     scope_path_lookup = "unit__path"
 
     class Meta:
@@ -93,6 +102,10 @@ class Assignment(models.Model):
 
     def __str__(self):
         return self.number
+
+    @classmethod
+    def narrowing(cls, user) -> Q:
+        return own_assignment_q(user) if owns_only(user) else Q()
 
 
 class Rectification(models.Model):
@@ -115,7 +128,7 @@ class Rectification(models.Model):
                                     related_name="+")
     verified_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SupervisionQuerySet.as_manager()
     scope_path_lookup = "assignment__unit__path"
 
     class Meta:
@@ -124,3 +137,7 @@ class Rectification(models.Model):
 
     def __str__(self):
         return f"{self.assignment.number} {self.reported_at:%Y-%m-%d}"
+
+    @classmethod
+    def narrowing(cls, user) -> Q:
+        return own_assignment_q(user, "assignment__") if owns_only(user) else Q()

@@ -1,8 +1,15 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.scope import ScopedQuerySet
+from fangkong.supervision.models.access import (
+    SupervisionQuerySet,
+    inspection_visible_q,
+    on_team_q,
+    owns_only,
+    site_visible_q,
+)
 from fangkong.supervision.models.checklists import ChecklistItem, Severity, SiteType
 
 __all__ = ["Inspection", "InspectionSite", "CheckResult", "Photo"]
@@ -31,7 +38,7 @@ class Inspection(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SupervisionQuerySet.as_manager()
     scope_path_lookup = "unit__path"
 
     class Meta:
@@ -40,6 +47,10 @@ class Inspection(models.Model):
 
     def __str__(self):
         return self.title
+
+    @classmethod
+    def narrowing(cls, user) -> Q:
+        return inspection_visible_q(user)
 
 
 class InspectionSite(models.Model):
@@ -61,7 +72,7 @@ class InspectionSite(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SupervisionQuerySet.as_manager()
     scope_path_lookup = "unit__path"
 
     class Meta:
@@ -70,6 +81,10 @@ class InspectionSite(models.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def narrowing(cls, user) -> Q:
+        return site_visible_q(user)
 
     @property
     def site_key(self) -> str:
@@ -93,7 +108,7 @@ class CheckResult(models.Model):
     result = models.CharField(_("result"), max_length=4, choices=Result.choices)
     note = models.TextField(_("note"), blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SupervisionQuerySet.as_manager()
     scope_path_lookup = "site__unit__path"
 
     class Meta:
@@ -102,6 +117,11 @@ class CheckResult(models.Model):
 
     def __str__(self):
         return self.item_text
+
+    @classmethod
+    def narrowing(cls, user) -> Q:
+        # Answers exist only for submitted sites, so an unannounced visit's secrecy needs nothing more here.
+        return on_team_q(user, "site__inspection__") if owns_only(user) else Q()
 
 
 class Photo(models.Model):
@@ -119,7 +139,7 @@ class Photo(models.Model):
                                     related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SupervisionQuerySet.as_manager()
     scope_path_lookup = "unit__path"
 
     class Meta:
@@ -127,3 +147,12 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.file.name
+
+    @classmethod
+    def narrowing(cls, user) -> Q:
+        from fangkong.supervision.models.access import own_assignment_q
+
+        if not owns_only(user):
+            return Q()
+        return own_assignment_q(user, "result__finding__assignment__") | own_assignment_q(
+            user, "rectification__assignment__")

@@ -42,9 +42,9 @@ def test_the_officer_rectifies_only_their_own_nodes_assignments(client, officer_
                        {"decision": "close", "note": "好"}).status_code == 404
 
 
-def test_a_grid_worker_has_no_supervision_pages(client, grid_worker_a, assignment_a):
+def test_a_grid_worker_sees_none_of_the_districts_assignments(client, grid_worker_a, assignment_a):
     client.force_login(grid_worker_a)
-    assert client.get(reverse("supervision:index")).status_code == 404
+    assert assignment_a.number not in client.get(reverse("supervision:index")).content.decode()
     assert client.get(reverse("supervision:assignment_detail", args=[assignment_a.pk])).status_code == 404
 
 

@@ -61,7 +61,7 @@ def inspection_new(request):
 def _detail(request, inspection, site_form, status=200):
     user = request.user
     return render(request, "supervision/inspection_detail.html", {
-        "inspection": inspection, "sites": selectors.inspection_sites(inspection=inspection),
+        "inspection": inspection, "sites": selectors.inspection_sites(user=user, inspection=inspection),
         "team": list(inspection.team.all()), "site_form": site_form,
         "on_team": inspection.team.filter(pk=user.pk).exists() and has_capability(user, "supervision.inspect"),
     }, status=status)

@@ -64,4 +64,7 @@ class ConfirmStopForm(forms.Form):
     handover = forms.ChoiceField(label=pgettext_lazy("delivery", "Handover"), choices=DeliveryStop.Handover.choices,
                                  initial=DeliveryStop.Handover.DOOR)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
-    photo = forms.ImageField(label=_("Photo"), required=False)
+    # A plain file: the service checks that it is an image and re-encodes it (supervision.photos).
+    photo = forms.FileField(label=_("Photo"), required=False)
+    keep_location = forms.BooleanField(label=_("Keep the photo's location (GPS)"), required=False,
+                                       help_text=_("Otherwise all photo metadata is removed."))

@@ -1,5 +1,8 @@
-"""Scoped reads of living support. A grid worker reads through `supplies.need`, the office and delivery teams
-through `supplies.view`; households are found inside the user's scope, never by id alone."""
+"""Scoped reads of living support. Needs carry health data (medicine, prescriptions, special care), so they are
+read through a living-support capability, never through `supplies.view` (which every point of use holds to see
+its stock): `supplies.need` (grid workers and the offices that record and oversee them), `supplies.purchase` (the
+supplies office buying them) or `supplies.deliver` (its delivery teams). Households are found inside the user's
+scope, never by id alone."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,14 +25,20 @@ from fangkong.supplies.models.living import (
     PurchaseBatch,
 )
 
+READ_ACTIONS = ("need", "purchase", "deliver")
+
 
 def read_action(user) -> str | None:
-    """The capability a user reads needs through: the office's view, else the grid worker's own."""
-    if has_capability(user, "supplies.view"):
-        return "view"
-    if has_capability(user, "supplies.need"):
-        return "need"
+    """The living-support capability a user reads needs, batches and rounds through, or None."""
+    for action in READ_ACTIONS:
+        if has_capability(user, f"supplies.{action}"):
+            return action
     return None
+
+
+def may_read_prescription(user) -> bool:
+    """Who records a need or buys the medicine reads the prescription; who only carries it to the door does not."""
+    return has_capability(user, "supplies.need") or has_capability(user, "supplies.purchase")
 
 
 def needs_for(*, user, status: str = "", node=None, kind: str = "", overdue_before=None) -> QuerySet:
@@ -109,13 +118,19 @@ def link_by_token(*, token: str) -> HouseholdLink:
 
 
 def batches_for(*, user) -> QuerySet:
-    return (PurchaseBatch.objects.visible_to(user, "view").select_related("unit")
+    action = read_action(user)
+    if action is None:
+        return PurchaseBatch.objects.none()
+    return (PurchaseBatch.objects.visible_to(user, action).select_related("unit")
             .annotate(needs_count=Count("needs", distinct=True),
                       households_count=Count("needs__household", distinct=True)))
 
 
 def batch_get(*, user, batch_id: int) -> PurchaseBatch:
-    return get_visible_or_404(PurchaseBatch.objects.select_related("unit"), user=user, action="view", pk=batch_id)
+    action = read_action(user)
+    if action is None:
+        raise Http404
+    return get_visible_or_404(PurchaseBatch.objects.select_related("unit"), user=user, action=action, pk=batch_id)
 
 
 @dataclass
@@ -136,18 +151,36 @@ def purchase_list(*, batch: PurchaseBatch) -> list[PurchaseLine]:
 
 
 def rounds_for(*, user) -> QuerySet:
-    return (DeliveryRound.objects.visible_to(user, "view").select_related("unit", "batch")
+    action = read_action(user)
+    if action is None:
+        return DeliveryRound.objects.none()
+    return (DeliveryRound.objects.visible_to(user, action).select_related("unit", "batch")
             .annotate(stops_count=Count("stops", distinct=True),
                       pending=Count("stops", filter=Q(stops__status=DeliveryStop.Status.PENDING), distinct=True)))
 
 
 def round_get(*, user, delivery_id: int) -> DeliveryRound:
-    return get_visible_or_404(DeliveryRound.objects.select_related("unit", "batch"), user=user, action="view",
+    action = read_action(user)
+    if action is None:
+        raise Http404
+    return get_visible_or_404(DeliveryRound.objects.select_related("unit", "batch"), user=user, action=action,
                               pk=delivery_id)
 
 
 def round_stops(*, delivery: DeliveryRound) -> list[DeliveryStop]:
-    return list(delivery.stops.select_related("household__unit").prefetch_related("needs__items"))
+    return list(delivery.stops.select_related("household__unit", "delivered_by").prefetch_related("needs__items"))
+
+
+def stop_photo_get(*, user, stop_id: int) -> DeliveryStop:
+    """A delivery stop's photo, for whoever may read the household's needs (the same scope and capability)."""
+    action = read_action(user)
+    if action is None:
+        raise Http404
+    stop = get_visible_or_404(DeliveryStop.objects.select_related("household__unit"), user=user, action=action,
+                              pk=stop_id)
+    if not stop.photo:
+        raise Http404
+    return stop
 
 
 # --- masking --------------------------------------------------------------------------------------------------------

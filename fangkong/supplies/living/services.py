@@ -11,7 +11,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.paths import path_ids, subtree_q
 from fangkong.people.models import Household, ManagementStatus
 from fangkong.risk.models import RiskArea, RiskLevel
+from fangkong.supervision.photos import process_photo
 from fangkong.supplies.living import kinds
 from fangkong.supplies.models.living import (
     OPEN_NEED_STATUSES,
@@ -181,8 +184,13 @@ def need_record(*, household: Household, kind: str, items=(), care: str = "", pr
     )
     NeedItem.objects.bulk_create([NeedItem(need=need, name=name, quantity=quantity, measure=measure)
                                   for name, quantity, measure in cleaned])
-    summary = "、".join(f"{name} {quantity.normalize():f}{measure}" for name, quantity, measure in cleaned)
-    detail = " · ".join(part for part in (summary, need.prescription_note, note) if part)
+    if urgent:
+        # Medicine and care are health data: a task is seen by more people than the need, so it only points there.
+        detail = _("Medicine or care: read what is needed on the need's page, %(url)s.") % {
+            "url": reverse("supplies:living_need", args=[need.pk])}
+    else:
+        summary = "、".join(f"{name} {quantity.normalize():f}{measure}" for name, quantity, measure in cleaned)
+        detail = " · ".join(part for part in (summary, note) if part)
     # The system opens the task: a grid worker records needs but does not dispatch work orders.
     need.task = task_create(
         kind=task_kind, title=f"{task_kind.label}: {need.get_kind_display()} · {household}"[:200],
@@ -321,10 +329,29 @@ def _finish_round_if_done(delivery: DeliveryRound, now) -> None:
         PurchaseBatch.objects.filter(pk=delivery.batch_id).update(status=PurchaseBatch.Status.DONE)
 
 
+def photo_max_bytes() -> int:
+    return int(getattr(settings, "SUPPLIES_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES))
+
+
+def _delivery_photo(upload, *, keep_location: bool) -> ContentFile:
+    """The photo at the door, checked and re-encoded: at most 1600 px, JPEG, no metadata unless the team keeps
+    the location (then the GPS tags only)."""
+    limit = photo_max_bytes()
+    if getattr(upload, "size", 0) > limit:
+        raise ValidationError({"photo": _("The photo is larger than %(mb)s MB; take a smaller one.") % {
+            "mb": f"{limit / 1024 / 1024:.3g}"}})
+    try:
+        processed = process_photo(upload, keep_location=keep_location)
+    except ValidationError as exc:
+        raise ValidationError({"photo": exc.messages}) from exc
+    return ContentFile(processed.content, name="delivery.jpg")
+
+
 @transaction.atomic
 def stop_confirm(*, stop: DeliveryStop, handover: str = DeliveryStop.Handover.DOOR, note: str = "", photo=None,
-                 actor) -> DeliveryStop:
-    """The delivery team confirms one household: contactless by default; the household's needs are met."""
+                 keep_location: bool = False, actor) -> DeliveryStop:
+    """The delivery team confirms one household: contactless by default; the household's needs are met. A photo
+    is optional; nothing is written if it is not a usable image."""
     stop = (DeliveryStop.objects.select_for_update(of=("self",)).select_related("round", "household__unit")
             .get(pk=stop.pk))
     if actor is None or not may_confirm(actor, stop):
@@ -333,16 +360,16 @@ def stop_confirm(*, stop: DeliveryStop, handover: str = DeliveryStop.Handover.DO
         raise ValidationError(_("This delivery is already confirmed."))
     if handover not in DeliveryStop.Handover.values:
         raise ValidationError({"handover": _("Choose how it was handed over.")})
-    if photo is not None and getattr(photo, "size", 0) > PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": _("The photo is larger than 5 MB.")})
+    content = _delivery_photo(photo, keep_location=keep_location) if photo else None
     now = timezone.now()
     stop.status, stop.handover, stop.note = DeliveryStop.Status.DELIVERED, handover, (note or "").strip()[:300]
     stop.delivered_at, stop.delivered_by = now, actor
-    if photo is not None:
-        stop.photo = photo
+    if content is not None:
+        stop.photo.save(content.name, content, save=False)
     stop.save()
     audit_record(actor=actor, obj=stop, action="deliver", unit_path=stop.household.unit.path,
-                 changes={"status": (DeliveryStop.Status.PENDING, stop.status), "handover": (None, handover)})
+                 changes={"status": (DeliveryStop.Status.PENDING, stop.status), "handover": (None, handover),
+                          "photo": (None, bool(content))})
     _mark_met(stop.needs.select_related("task", "unit"), now=now, actor=actor)
     _finish_round_if_done(stop.round, now)
     return stop

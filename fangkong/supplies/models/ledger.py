@@ -5,6 +5,9 @@ Quantities are Decimal with two places (most items count in whole units, some in
 never negative: the database refuses it, and the services refuse any movement that would take it there.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.scope import ScopedQuerySet
 
 __all__ = ["ItemCategory", "ItemUnit", "Item", "Place", "Movement", "Balance", "SupplyRequest", "SupplyRequestLine",
-           "Donation", "DonationAllocation", "DonationSequence"]
+           "Donation", "DonationAllocation", "DonationSequence", "LedgerAppendOnly", "ledger_rewrite"]
 
 QUANTITY = {"max_digits": 14, "decimal_places": 2}
 
@@ -95,8 +98,61 @@ class Place(models.Model):
         return self.kind == self.Kind.WAREHOUSE
 
 
+class LedgerAppendOnly(RuntimeError):
+    """A ledger line was about to be changed or deleted."""
+
+
+_rewriting = ContextVar("supplies_ledger_rewrite", default=False)
+
+
+@contextmanager
+def ledger_rewrite():
+    """The one way to change or delete ledger lines: wiping a demo city, or dating its generated week back. Nothing
+    that serves a real city uses it; a real mistake is corrected by a further entry."""
+    token = _rewriting.set(True)
+    try:
+        yield
+    finally:
+        _rewriting.reset(token)
+
+
+def _refuse(what: str) -> None:
+    if not _rewriting.get():
+        raise LedgerAppendOnly(f"The stock ledger is append-only: a movement is never {what}; record a further "
+                               "entry (a loss or a stocktake adjustment) instead.")
+
+
+class MovementQuerySet(ScopedQuerySet):
+    def update(self, **kwargs):
+        _refuse("changed")
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        _refuse("changed")  # before its atomic block, which a refusal inside would leave broken
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    bulk_update.alters_data = True
+
+    def delete(self):
+        _refuse("deleted")
+        return super().delete()
+
+    delete.alters_data = True
+
+    def link_transfer(self, out: "Movement", into: "Movement") -> None:
+        """A transfer's two lines name each other: set once, just after both were appended, in their transaction."""
+        for line, other in ((out, into), (into, out)):
+            linked = super(MovementQuerySet, self.filter(pk=line.pk, pair__isnull=True)).update(pair=other)
+            if linked != 1:
+                raise LedgerAppendOnly("This movement is already part of a transfer.")
+            line.pair = other
+
+
 class Movement(models.Model):
-    """One line of the ledger, never changed or deleted: a mistake is corrected by a further entry."""
+    """One line of the ledger, never changed or deleted: a mistake is corrected by a further entry. save() appends
+    and refuses an existing line; delete() and the queryset's update() and delete() refuse (LedgerAppendOnly)."""
 
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("Receipt")
@@ -125,7 +181,7 @@ class Movement(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = MovementQuerySet.as_manager()
     scope_path_lookup = "place__unit__path"
 
     class Meta:
@@ -138,6 +194,18 @@ class Movement(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.item_id} {self.delta}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            _refuse("changed")
+        else:
+            # A new line given the pk of an existing one fails on insert instead of overwriting that line.
+            kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse("deleted")
+        return super().delete(*args, **kwargs)
 
 
 class Balance(models.Model):

@@ -67,10 +67,22 @@ def fmt(quantity: Decimal) -> str:
 # --- catalogue and places --------------------------------------------------------------------------------------
 
 
+def may_add_items(actor) -> bool:
+    """The catalogue is the city's (every place counts the same N95): `supplies.manage` held over the whole city,
+    as the HQ and the city's supplies office hold it. A district's office opens places, not catalogue entries."""
+    return bool(has_capability(actor, "supplies.manage") and getattr(actor, "scope_id", None)
+                and actor.scope.parent_id is None)
+
+
+def may_add_places(actor) -> bool:
+    """`supplies.manage` over some node: places are opened under that node only (place_create checks which)."""
+    return bool(has_capability(actor, "supplies.manage") and getattr(actor, "scope_id", None))
+
+
 @transaction.atomic
 def item_create(*, code: str, name: str, category: str, unit: str, actor, spec: str = "") -> Item:
-    if actor is not None and not has_capability(actor, "supplies.manage"):
-        raise PermissionDenied("supplies.manage")
+    if actor is not None and not may_add_items(actor):
+        raise PermissionDenied(_("Only the city's supplies office adds items to the catalogue."))
     code = (code or "").strip()
     if not _CODE.match(code):
         raise ValidationError({"code": _("A code is 2–40 letters, digits, - or _.")})
@@ -85,7 +97,8 @@ def item_create(*, code: str, name: str, category: str, unit: str, actor, spec: 
         raise ValidationError({"unit": _("Choose a unit.")})
     item = Item.objects.create(code=code, name=name[:100], category=category, unit=unit,
                                spec=(spec or "").strip()[:100])
-    audit_record(actor=actor, obj=item, action="create", unit_path="", changes={"code": (None, code)})
+    audit_record(actor=actor, obj=item, action="create", unit_path=getattr(actor, "scope_path", None) or "",
+                 changes={"code": (None, code)})
     return item
 
 
@@ -212,9 +225,7 @@ def movement_record(*, place: Place, item, kind: str, quantity, actor, counterpa
                                  note=note),
                            Entry(counterpart, item, Movement.Kind.TRANSFER_IN, quantity, counterpart=place,
                                  note=note)], actor=actor)
-        Movement.objects.filter(pk=out.pk).update(pair=into)
-        Movement.objects.filter(pk=into.pk).update(pair=out)
-        out.pair, into.pair = into, out
+        Movement.objects.link_transfer(out, into)
         return [out, into]
     if counterpart is not None and counterpart.pk == place.pk:
         raise ValidationError({"counterpart": _("Stock is issued to another place.")})

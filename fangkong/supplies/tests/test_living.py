@@ -358,7 +358,7 @@ def test_a_delivery_photo_that_is_not_an_image_is_refused(client, home_a, grid_w
     url = reverse("supplies:living_stop_confirm", args=[delivery.pk, stop.pk])
     response = client.post(url, {"handover": "door", "photo": SimpleUploadedFile("x.jpg", b"not an image")},
                            follow=True)
-    assert "Upload a valid image" in response.content.decode()
+    assert "x.jpg is not an image" in response.content.decode()
     stop.refresh_from_db()
     need.refresh_from_db()
     assert stop.status == DeliveryStop.Status.PENDING and need.status == Need.Status.OUT

@@ -4,7 +4,7 @@ rounds confirmed door to door on a phone, and the household's own page behind it
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,6 +132,8 @@ def need_detail(request, need_id: int):
     return render(request, "supplies/living_need.html", {
         "need": need, "shown": shown, "items": need.items.all(), "delivery": delivery, "may_plan": may_plan,
         "team": _team_choices(request.user, need.unit) if may_plan else [],
+        "show_prescription": selectors.may_read_prescription(request.user),
+        "stop": need.stop if need.stop_id else None,
     })
 
 
@@ -140,7 +142,7 @@ def need_detail(request, need_id: int):
 
 @login_required
 def batch_list(request):
-    require_capability_or_404(request.user, "supplies.view")
+    _require_reader(request.user)
     page = page_from_request(selectors.batches_for(user=request.user), request)
     return render(request, "supplies/living_batch_list.html", {
         "page": page, "may_purchase": has_capability(request.user, "supplies.purchase")})
@@ -175,7 +177,7 @@ def batch_new(request):
 
 @login_required
 def batch_detail(request, batch_id: int):
-    require_capability_or_404(request.user, "supplies.view")
+    _require_reader(request.user)
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     needs = list(batch.needs.select_related("household__unit").order_by("unit__path", "household__number"))
     return render(request, "supplies/living_batch.html", {
@@ -219,7 +221,7 @@ def round_new(request):
 
 @login_required
 def round_list(request):
-    require_capability_or_404(request.user, "supplies.view")
+    _require_reader(request.user)
     qs = selectors.rounds_for(user=request.user)
     if request.GET.get("mine"):
         qs = qs.filter(members=request.user)
@@ -229,7 +231,7 @@ def round_list(request):
 @login_required
 def round_detail(request, delivery_id: int):
     """The delivery team's phone page: the stops in order, confirmed one by one at the door."""
-    require_capability_or_404(request.user, "supplies.view")
+    _require_reader(request.user)
     delivery = selectors.round_get(user=request.user, delivery_id=delivery_id)
     member = delivery.members.filter(pk=request.user.pk).exists()
     stops = []
@@ -255,7 +257,8 @@ def stop_confirm(request, delivery_id: int, stop_id: int):
         return redirect("supplies:living_round", delivery_id=delivery.pk)
     try:
         services.stop_confirm(stop=stop, handover=form.cleaned_data["handover"], note=form.cleaned_data["note"],
-                              photo=form.cleaned_data.get("photo"), actor=request.user)
+                              photo=form.cleaned_data.get("photo"),
+                              keep_location=form.cleaned_data["keep_location"], actor=request.user)
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
@@ -263,6 +266,20 @@ def stop_confirm(request, delivery_id: int, stop_id: int):
     else:
         messages.success(request, _("Delivery confirmed."))
     return redirect("supplies:living_round", delivery_id=delivery.pk)
+
+
+@login_required
+def stop_photo(request, stop_id: int):
+    """The photo taken at the door, for whoever may read the household's needs; never a public media URL."""
+    stop = selectors.stop_photo_get(user=request.user, stop_id=stop_id)
+    try:
+        handle = stop.photo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- the household's own page ---------------------------------------------------------------------------------------

@@ -19,8 +19,10 @@ from fangkong.supplies.stock import forms, selectors, services
 
 
 def _caps(user) -> dict:
-    return {name: has_capability(user, f"supplies.{name}")
+    caps = {name: has_capability(user, f"supplies.{name}")
             for name in ("move", "manage", "approve", "request", "donate", "report")}
+    caps["add_items"], caps["add_places"] = services.may_add_items(user), services.may_add_places(user)
+    return caps
 
 
 @login_required
@@ -106,17 +108,19 @@ def _units(user):
 
 @login_required
 def stock_items(request):
-    """The catalogue, and (for the HQ) a form to add an item."""
+    """The catalogue, and (for the HQ and the city's supplies office) a form to add an item."""
     require_capability_or_404(request.user, "supplies.view")
-    may_manage = has_capability(request.user, "supplies.manage")
-    form = forms.ItemForm(request.POST or None) if may_manage else None
+    may_add = services.may_add_items(request.user)
+    form = forms.ItemForm(request.POST or None) if may_add else None
     status = 200
     if request.method == "POST":
-        if not may_manage:
+        if not may_add:
             raise Http404
         if form.is_valid():
             try:
                 item = services.item_create(**form.cleaned_data, actor=request.user)
+            except PermissionDenied:
+                raise Http404 from None
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -129,7 +133,8 @@ def stock_items(request):
 
 @login_required
 def stock_place_new(request):
-    require_capability_or_404(request.user, "supplies.manage")
+    if not services.may_add_places(request.user):
+        raise Http404
     units = _units(request.user)
     form = forms.PlaceForm(request.POST or None, units=units)
     status = 200
