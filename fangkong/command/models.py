@@ -39,6 +39,9 @@ class NodeFigures(models.Model):
     figures = models.JSONField(default=dict)
     series = models.JSONField(default=dict)  # {"onset": {"2026-11-20": 3, ...}, "report": ..., "controlled": ...}
     analysis = models.JSONField(null=True, blank=True)
+    # The other modules' alerts for the node, as each role that has the dashboard would see them there:
+    # {"hq": [{"key": ..., "text": ..., "url": ..., "count": ...}], ...}; None below COMMAND_ALERT_LEVEL.
+    alerts = models.JSONField(null=True, blank=True)
 
     objects = NodeFiguresQuerySet.as_manager()
     scope_path_lookup = "unit__path"
@@ -126,3 +129,25 @@ class ReviewItem(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class InflectionTargetQuerySet(ScopedQuerySet):
+    pass
+
+
+class InflectionTarget(models.Model):
+    """The day the HQ means to reach the inflection point by (拿下拐点): one per node, the city's being the
+    city-wide target; a node without its own follows the nearest node above it that has one."""
+
+    unit = models.OneToOneField("territory.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("node"))
+    target_date = models.DateField(_("target date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    set_at = models.DateTimeField(_("set at"), auto_now=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("set by"))
+
+    objects = InflectionTargetQuerySet.as_manager()
+    scope_path_lookup = "unit__path"
+
+    def __str__(self):
+        return f"{self.unit} {self.target_date}"

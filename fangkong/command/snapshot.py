@@ -6,6 +6,7 @@ the 10 M city, one dict step each), then adds the ≈16,000 grids and nodes abov
 never once per ancestor per building.
 """
 
+import dataclasses
 import logging
 import time
 from collections import Counter, defaultdict
@@ -84,8 +85,10 @@ def snapshot_take(*, now=None) -> Snapshot:
             figures[node].update(total)
     series = _series(ctx, parent, tallied, memo, depth_order)
     analyses = _analyses(series, tallied, ctx, figures, errors)
+    alerts = _alerts(errors)
     rows = [NodeFigures(unit_id=pk, parent_id=parent.get(pk), figures=dict(figures.get(pk, {})),
-                        series=series.get(pk, {}), analysis=analyses.get(pk)) for pk in tallied]
+                        series=series.get(pk, {}), analysis=analyses.get(pk), alerts=alerts.get(pk))
+            for pk in tallied]
     with transaction.atomic():
         snapshot = Snapshot.objects.create(taken_at=now, errors=errors)
         for row in rows:
@@ -98,6 +101,66 @@ def snapshot_take(*, now=None) -> Snapshot:
         NodeFigures.objects.filter(snapshot_id__in=old).delete()
         Snapshot.objects.filter(pk__in=old).delete()
     return snapshot
+
+
+def alert_level() -> int:
+    """The deepest level whose nodes get their alerts stored (streets by default: the alert providers count live,
+    a few queries per node and role, and the 10 M city has ~400 streets but ~16,000 communities and grids)."""
+    return int(getattr(settings, "COMMAND_ALERT_LEVEL", Level.STREET))
+
+
+def _alerts(errors: dict) -> dict[int, dict]:
+    """Every alert provider's alerts for each node down to alert_level(), as each role that has the dashboard
+    would see them on that node's dashboard: {unit id: {role: [alert dict, ...]}}.
+
+    The providers are asked with an unsaved user of the role whose scope is the node itself, so that what they
+    read is the node's subtree (a user who may open a node's dashboard sees all of its subtree) and what they show
+    follows the role's capabilities. Roles with the same capabilities are asked once."""
+    from django.utils import translation
+
+    from fangkong.accounts.models import User
+    from fangkong.accounts.roles import CAPABILITIES
+    from fangkong.core.alerts import alerts_for
+
+    started = time.perf_counter()
+    audiences: dict[frozenset, list[str]] = defaultdict(list)
+    for role, caps in CAPABILITIES.items():
+        if "command.view" in caps:
+            audiences[caps].append(str(role))
+
+    def failed(name, exc):
+        if getattr(settings, "COMMAND_RAISE_COLLECTOR_ERRORS", False):
+            raise exc
+        logger.error("alert provider %s failed", name, exc_info=exc)
+        errors[f"alerts.{name}"] = f"{type(exc).__name__}: {exc}"
+
+    result: dict[int, dict] = {}
+    # Stored texts are in the site's language: the job has no request to take a user's language from.
+    with translation.override(settings.LANGUAGE_CODE):
+        for unit in Unit.objects.filter(level__lte=alert_level()).order_by("path"):
+            stored = {}
+            for roles in audiences.values():
+                viewer = User(username=f"snapshot-{roles[0]}", role=roles[0], scope=unit, is_active=True)
+                found = [alert.as_dict() for alert in alerts_for(user=viewer, root=unit, on_error=failed)]
+                stored.update({role: found for role in roles})
+            result[unit.pk] = stored
+    logger.info("dashboard alerts of %d nodes in %.1f s", len(result), time.perf_counter() - started)
+    return result
+
+
+def node_alerts(*, user, unit: Unit, snapshot: Snapshot | None) -> list | None:
+    """The alerts the snapshot stored for `unit` and the user's role (the caller has checked that the user may see
+    the node); None when it stored none for the node (below alert_level(), or no snapshot yet)."""
+    from fangkong.core.alerts import Alert
+    from fangkong.core.chinese import for_active_language
+
+    if snapshot is None:
+        return None
+    stored = NodeFigures.objects.filter(snapshot=snapshot, unit=unit).values_list("alerts", flat=True).first()
+    if stored is None:
+        return None
+    alerts = [Alert.from_dict(row) for row in stored.get(getattr(user, "role", ""), [])]
+    return [dataclasses.replace(alert, text=for_active_language(alert.text)) for alert in alerts]
 
 
 def _series(ctx, parent, tallied, memo, depth_order) -> dict[int, dict]:
@@ -114,15 +177,13 @@ def _analyses(series, tallied, ctx, figures, errors) -> dict[int, dict]:
     """Rt and the rest for the city and its districts; the isolation shortfall forecast for the same nodes."""
     from fangkong.command.figures.isolation import forecast_shortfall
     from fangkong.protocols.selectors import active_rules_or_defaults
-    from fangkong.tracing.selectors import city_serial_intervals, recent_rates
+    from fangkong.tracing.selectors import city_serial_intervals
 
     rules = active_rules_or_defaults()
     summary = city_serial_intervals()
     si = analysis.serial_interval(pairs=summary.count, mean=summary.mean, sd=summary.sd,
                                   default_mean=float(rules.serial_interval_mean),
                                   default_sd=float(rules.serial_interval_sd))
-    plan = rules.plans.get("close_contact")
-    central_share = 1.0 if plan is not None and plan.stages[0].status == "central_isolation" else 0.0
     result = {}
     nodes = Unit.objects.filter(pk__in=[pk for pk, level in tallied.items() if level <= Level.DISTRICT])
     for unit in nodes:
@@ -135,7 +196,25 @@ def _analyses(series, tallied, ctx, figures, errors) -> dict[int, dict]:
             errors["isolation.forecast"] = f"{type(exc).__name__}: {exc}"
         if unit.pk not in series:
             continue
-        _per_day, contacts_per_case = recent_rates(path=unit.path, now=ctx.now)
-        result[unit.pk] = analysis.analyse(series=series[unit.pk], today=ctx.today, si=si,
-                                           contacts_per_case=contacts_per_case, central_share=central_share)
+        isolation = analysis.isolation_groups(rules.plans, _contacts_per_case(unit.path, ctx.now))
+        result[unit.pk] = analysis.analyse(series=series[unit.pk], today=ctx.today, si=si, isolation=isolation)
     return result
+
+
+def _contacts_per_case(path: str, now) -> dict[str, float]:
+    """Close and secondary contacts on file per case reported in the last 14 days under the node, by category
+    (tracing.selectors.recent_rates counts them together; the protocol isolates each category its own way)."""
+    import datetime
+
+    from django.db.models import Count
+
+    from fangkong.core.paths import subtree_q
+    from fangkong.tracing.models import Case, Contact
+
+    recent = Case.objects.filter(subtree_q("unit__path", path), reported_at__gte=now - datetime.timedelta(days=14))
+    n = recent.count()
+    if not n:
+        return {}
+    rows = (Contact.objects.filter(case__in=recent, person__isnull=False, category__in=analysis.CONTACT_CATEGORIES)
+            .values("category").annotate(n=Count("pk")).values_list("category", "n").order_by())
+    return {category: count / n for category, count in rows}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fangkong.command.views import dashboard, press, reports, review
+from fangkong.command.views import dashboard, press, reports, review, target
 
 app_name = "command"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("u/<int:unit_id>/data.json", dashboard.dashboard_data, name="dashboard_data"),
     path("u/<int:unit_id>/map.json", dashboard.map_data, name="map_data"),
     path("refresh/", dashboard.refresh, name="refresh"),
+    path("u/<int:unit_id>/target/", target.target_update, name="target_update"),
     path("reports/", reports.report_list, name="report_list"),
     path("reports/new/", reports.report_new, name="report_new"),
     path("reports/<int:report_id>.pdf", reports.report_pdf, name="report_pdf"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from fangkong.command.snapshot import snapshot_take
 from fangkong.testing import services
 from fangkong.testing.tests.conftest import lab, lab_staff, point_a, resident_b, residents_a, round_a, sampler_a  # noqa: F401
 from tests.browser.conftest import login
@@ -56,7 +57,9 @@ def test_a_positive_ten_tube_from_the_phone_to_the_recall_list(chromium, live_se
     desk.wait_for_selector('#import-recalls [data-tube="T7000001"]')
     context.close()
 
-    # the HQ's overview carries the alert; the testing page leads to the pool's ten members
+    # the HQ's overview carries the alert (from the dashboard's next snapshot); the testing page leads to the
+    # pool's ten members
+    snapshot_take()
     context, desk = _context(chromium, live_server, viewport={"width": 1280, "height": 900})
     login(desk, "hq")
     desk.goto("/")

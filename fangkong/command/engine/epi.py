@@ -240,6 +240,30 @@ def project(
     Each draw takes R ~ gamma(mean rt_mean, sd rt_sd) (fixed at rt_mean when rt_sd is 0) and then, day by day,
     I_t ~ Poisson(R·Λ_t) with Λ over the observed and the already simulated days. No further imports are assumed.
     """
+    future = project_paths(dates, local, imported, rt_mean=rt_mean, rt_sd=rt_sd, si_mean=si_mean, si_sd=si_sd,
+                           days=days, draws=draws, seed=seed)
+    q025, median, q975 = np.quantile(future, [0.025, 0.5, 0.975], axis=0)
+    last = dates[-1]
+    return [
+        ProjRow(last + timedelta(days=i + 1), float(median[i]), float(q025[i]), float(q975[i])) for i in range(days)
+    ]
+
+
+def project_paths(
+    dates: list[date],
+    local: list[float],
+    imported: list[float] | None = None,
+    *,
+    rt_mean: float,
+    rt_sd: float,
+    si_mean: float,
+    si_sd: float,
+    days: int = 14,
+    draws: int = 1000,
+    seed: int = 0,
+) -> np.ndarray:
+    """The simulated paths behind `project`: a (draws × days) array of new cases after the last observed day, for
+    figures derived path by path (a sum over days has its own quantiles, not the sum of the daily ones)."""
     _check_series(dates, local, imported)
     if not dates:
         raise ValueError("a projection needs at least one observed day")
@@ -260,9 +284,26 @@ def project(
         lam = paths[:, :t] @ w[t:0:-1]  # Σ_{k=1}^{t} w_k·I_{t−k}
         paths[:, t] = rng.poisson(r * lam)
 
-    future = paths[:, n_obs:]
-    q025, median, q975 = np.quantile(future, [0.025, 0.5, 0.975], axis=0)
-    last = dates[-1]
-    return [
-        ProjRow(last + timedelta(days=i + 1), float(median[i]), float(q025[i]), float(q975[i])) for i in range(days)
-    ]
+    return paths[:, n_obs:]
+
+
+def occupancy(new_cases: np.ndarray, groups: list[tuple[float, int]]) -> np.ndarray:
+    """Rooms occupied each day by the people the new cases send to centralised isolation, path by path.
+
+    `new_cases` is (draws × days); each group is (people per case, days they stay): a case on day j fills
+    per_case rooms from day j to day j + stay − 1. Day 0 starts empty (the rooms already taken are not counted).
+    """
+    cases = np.atleast_2d(np.asarray(new_cases, dtype=float))
+    if (cases < 0).any():
+        raise ValueError("case counts cannot be negative")
+    rooms = np.zeros_like(cases)
+    running = np.cumsum(cases, axis=1)
+    for per_case, stay in groups:
+        if per_case < 0 or stay < 1:
+            raise ValueError("people per case must not be negative and a stay must last at least a day")
+        # cases of days (d − stay, d]: the running sum now minus the one `stay` days back
+        lagged = np.zeros_like(running)
+        if stay < running.shape[1]:
+            lagged[:, stay:] = running[:, :-stay]
+        rooms += per_case * (running - lagged)
+    return rooms

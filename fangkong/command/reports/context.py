@@ -84,6 +84,15 @@ def _cumulative(view, day):
     return max(int(view.figures.get("cases.total", 0)) - series_after(view, "report", day), 0)
 
 
+def _open_assignments(view, day):
+    """Written assignments not yet closed by a verification, live: the snapshot keeps only the overdue ones, and
+    a node's assignments are few (one per finding)."""
+    from fangkong.supervision.models import Assignment
+
+    return (Assignment.objects.filter(subtree_q("unit__path", view.unit.path))
+            .exclude(status=Assignment.Status.CLOSED).count())
+
+
 def _col(key, label, value=None, *, percent=False, needs=None):
     return Column(key=key, label=label, value=value or _figure(key), percent=percent,
                   needs=tuple(needs) if needs is not None else (key,))
@@ -146,6 +155,13 @@ SECTIONS = [
     Section("tasks", gettext_lazy("Tasks"), gettext_lazy("Tasks"), [
         _col("tasks.open", gettext_lazy("Open tasks")),
         _col("tasks.overdue", gettext_lazy("Overdue tasks")),
+    ]),
+    Section("supervision", gettext_lazy("Supervision"), gettext_lazy("Supervision"), [
+        _col("supervision.findings_today", gettext_lazy("New findings today")),
+        _col("supervision.open_findings", gettext_lazy("Findings not closed")),
+        _col("supervision.open_assignments", gettext_lazy("Open written assignments"), _open_assignments,
+             needs=("supervision.open_findings",)),
+        _col("supervision.overdue_assignments", gettext_lazy("Rectifications overdue")),
     ]),
 ]
 
@@ -235,6 +251,11 @@ class Analysis:
     doubling: dict | None = None
     serial_interval: dict | None = None
     assumption: str = ""
+    # The 14-day forecast made with the snapshot: new cases in all ({median, q025, q975}) and the isolation rooms
+    # the forecast cases' contacts would need at the worst day ({date, rooms, low, high}).
+    forecast_from: str = ""
+    forecast_total: dict | None = None
+    isolation_peak: dict | None = None
 
 
 def analysis_of(view: NodeView, day: datetime.date) -> Analysis:
@@ -242,9 +263,12 @@ def analysis_of(view: NodeView, day: datetime.date) -> Analysis:
     if not data:
         return Analysis(available=False)
     trend = data.get("trend") or {}
+    projection = data.get("projection") or []
     return Analysis(available=True, trend_line=trend.get("line") or "", direction=trend.get("direction") or "",
                     peak_date=trend.get("peak_date") or "", rt=latest_rt(data, day), doubling=data.get("doubling"),
-                    serial_interval=data.get("si"), assumption=data.get("assumption") or "")
+                    serial_interval=data.get("si"), assumption=data.get("assumption") or "",
+                    forecast_from=projection[0]["date"] if projection else "",
+                    forecast_total=data.get("projection_total"), isolation_peak=data.get("isolation_peak"))
 
 
 # --- the lists (live, limited, in the node's subtree) ---------------------------------------------------------
@@ -260,6 +284,10 @@ LIST_COLUMNS = {
     "releases": [("site", gettext_lazy("Site")), ("room", gettext_lazy("Room")), ("name", gettext_lazy("Name")),
                  ("category", gettext_lazy("Category")), ("home", gettext_lazy("Home node")),
                  ("since", gettext_lazy("In the site since"))],
+    "findings": [("found", gettext_lazy("Found")), ("unit", gettext_lazy("Node")), ("site", gettext_lazy("Site")),
+                 ("problem", gettext_lazy("Problem")), ("severity", gettext_lazy("Severity")),
+                 ("assignment", gettext_lazy("Written assignment")), ("status", gettext_lazy("Status")),
+                 ("due", gettext_lazy("Rectify by"))],
     "arrivals": [("name", gettext_lazy("Name")), ("origin", gettext_lazy("Origin")),
                  ("level", gettext_lazy("Risk level")), ("arrived_on", gettext_lazy("Arrived on")),
                  ("destination", gettext_lazy("Destination")), ("first_contact", gettext_lazy("First contact"))],
@@ -327,6 +355,28 @@ def open_review_items(unit: Unit) -> Listed:
     return Listed(kind="review", rows=rows, total=total)
 
 
+def unresolved_findings(unit: Unit) -> Listed:
+    """Supervision findings under the node not closed by a verification, oldest first: the unscoped twin of
+    supervision.selectors.findings_for(open_only=True), confined to the node's subtree."""
+    from django.db.models import Q
+
+    from fangkong.supervision.models import Assignment, Finding
+
+    base = Finding.objects.filter(subtree_q("unit__path", unit.path)).filter(
+        Q(assignment__isnull=True) | ~Q(assignment__status=Assignment.Status.CLOSED))
+    findings = list(base.select_related("unit", "site", "assignment").order_by("found_at", "pk")[:LIST_LIMIT + 1])
+    rows = []
+    for f in findings[:LIST_LIMIT]:
+        assignment = getattr(f, "assignment", None)
+        rows.append({"found": timezone.localtime(f.found_at), "unit": f.unit.name, "site": f.site.name,
+                     "problem": f.problem, "severity": str(f.get_severity_display()),
+                     "assignment": assignment.number if assignment else "",
+                     "status": str(assignment.get_status_display()) if assignment else _("Not yet assigned"),
+                     "due": timezone.localtime(assignment.due_at) if assignment else None})
+    total = base.count() if len(findings) > LIST_LIMIT else None
+    return Listed(kind="findings", rows=rows, total=total)
+
+
 def releases_on(unit: Unit, day: datetime.date) -> Listed:
     """People in the sites whose centralised stage ends on `day` (the stage-end task due that day): unscoped
     twin of isolation.selectors.due_for_release, for the people of the node or in the node's sites."""
@@ -391,6 +441,8 @@ class ReportContext:
     arrivals: Listed
     generated_at: datetime.datetime
     failed: list[str] = field(default_factory=list)
+    findings: Listed | None = None
+    target: dict | None = None  # command.target.target_status on the report day
 
     @property
     def title(self) -> str:
@@ -418,11 +470,14 @@ def report_context(*, unit: Unit, day: datetime.date, snapshot: Snapshot | None 
     failed = _failed_groups(snapshot)
     tables = [SectionTable(section=s, rows=[_row(node, s, day, failed, is_node=True)]
                            + [_row(child, s, day, failed) for child in children]) for s in SECTIONS]
+    from fangkong.command.target import target_status
+
     return ReportContext(
         unit=unit, day=day, snapshot=snapshot, node=node, children=children, tables=tables,
         trend=trend_days(node, day), analysis=analysis_of(node, day),
         overdue=overdue_tasks(unit, now, counted=node.figures.get("tasks.overdue")),
         review_items=open_review_items(unit),
         releases=releases_on(unit, day + datetime.timedelta(days=1)), arrivals=arrivals_registered_on(unit, day),
-        generated_at=now, failed=sorted(snapshot.errors or {}),
+        generated_at=now, failed=sorted(snapshot.errors or {}), findings=unresolved_findings(unit),
+        target=target_status(unit, node.analysis, today=day),
     )

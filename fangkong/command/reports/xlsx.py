@@ -79,6 +79,8 @@ def report_xlsx(report: ReportContext) -> bytes:
     cover.append([_("Day"), report.day])
     cover.append([_("Figures as of"), timezone.localtime(report.snapshot.taken_at).replace(tzinfo=None)])
     cover.append([_("Generated"), timezone.localtime(report.generated_at).replace(tzinfo=None)])
+    if report.target:
+        cover.append([_("Inflection-point target"), report.target["line"]])
     if report.analysis.available:
         rt = report.analysis.rt
         cover.append([_("Trend"), report.analysis.trend_line])
@@ -88,6 +90,15 @@ def report_xlsx(report: ReportContext) -> bytes:
         if doubling:
             label = _("Halving time (days)") if doubling.get("kind") == "halving" else _("Doubling time (days)")
             cover.append([label, doubling.get("days"), doubling.get("low"), doubling.get("high")])
+        total = report.analysis.forecast_total
+        if total:
+            cover.append([_("Forecast new cases (14 days)"), total["median"], total["q025"], total["q975"]])
+        peak = report.analysis.isolation_peak
+        if peak:
+            cover.append([_("Isolation rooms needed at the worst"), peak["rooms"], peak["low"], peak["high"],
+                          peak["date"]])
+        if report.analysis.assumption:
+            cover.append([_("Assumption"), report.analysis.assumption])
     if report.failed:
         cover.append([_("Figures missing"), ", ".join(report.failed)])
     cover["B3"].number_format = "yyyy-mm-dd"
@@ -108,7 +119,8 @@ def report_xlsx(report: ReportContext) -> bytes:
                    _("Imported cases")],
            [[d.day, d.onset, d.report, d.controlled, d.community, d.imported] for d in report.trend])
 
-    for listed, title in ((report.overdue, _("Overdue tasks")), (report.review_items, _("Review items")),
+    for listed, title in ((report.overdue, _("Overdue tasks")), (report.findings, _("Unresolved findings")),
+                          (report.review_items, _("Review items")),
                           (report.releases, _("Releases tomorrow")), (report.arrivals, _("Arrivals today"))):
         sheet = workbook.create_sheet(_sheet_name(title))
         _table(sheet, [label for _name, label in listed.columns],

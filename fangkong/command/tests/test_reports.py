@@ -28,18 +28,19 @@ def _d(days_ago: int) -> str:
     return (TODAY - datetime.timedelta(days=days_ago)).isoformat()
 
 
+# The city's curve: 25 days rising, then 12 falling, the last day the report's "today".
+CITY_CURVE = [4 + 2 * d for d in range(25)] + [52 - 4 * d for d in range(1, 13)]
+CITY_ISOLATION = [{"category": "close_contact", "per_case": 3.0, "central_days": 7},
+                  {"category": "secondary_contact", "per_case": 1.5, "central_days": 0}]
+
+
 def analysis_of_city():
-    return {
-        "si": {"mean": 3.1, "sd": 2.0, "source": "pairs", "pairs": 41},
-        "rt": [{"t_start": _d(13), "t_end": _d(7), "mean": 1.4, "sd": 0.2, "q025": 1.1, "q50": 1.4, "q975": 1.8,
-                "status": "ok"},
-               {"t_start": _d(6), "t_end": _d(0), "mean": 0.82, "sd": 0.1, "q025": 0.6, "q50": 0.8, "q975": 1.0,
-                "status": "ok"}],
-        "trend": {"peak_date": _d(5), "days_falling": 5, "direction": "falling", "line": "新增病例连续5天下降"},
-        "doubling": {"kind": "halving", "days": 4.1, "low": 3.0, "high": None},
-        "projection": [{"date": _d(-1), "median": 3, "q025": 0, "q975": 8}],
-        "assumption": "Rt stays at its latest value.",
-    }
+    """What the snapshot job writes for the city: analysis.analyse itself on a rising-then-falling curve."""
+    from fangkong.command.analysis import analyse
+
+    counts = {_d(len(CITY_CURVE) - 1 - i): n for i, n in enumerate(CITY_CURVE)}
+    return analyse(series={"onset": counts, "report": counts}, today=TODAY,
+                   si={"mean": 3.1, "sd": 2.0, "source": "pairs", "pairs": 41}, isolation=CITY_ISOLATION)
 
 
 def node_row(snapshot, unit, *, figures, series=None, analysis=None):
@@ -112,17 +113,28 @@ def test_report_figures_by_district_trend_and_analysis(city, snapshot):
     assert testing["东城区"][2] == pytest.approx(0.8)
     trend = {d.day: d for d in report.trend}
     assert len(report.trend) == 14 and trend[YESTERDAY].report == 8 and trend[YESTERDAY].community == 5
-    assert report.analysis.trend_line == "新增病例连续5天下降"
+    city_analysis = analysis_of_city()
+    assert report.analysis.direction == "falling"
+    assert report.analysis.trend_line == city_analysis["trend"]["line"]
+    assert report.analysis.trend_line.startswith("新增病例连续") and report.analysis.trend_line.endswith("天下降")
     # The latest Rt window ending by the report day: yesterday's report does not read today's window.
-    assert report.analysis.rt["mean"] == 1.4
-    assert report_context(unit=city.city, day=TODAY).analysis.rt["mean"] == 0.82
+    windows = {w["t_end"]: w["mean"] for w in city_analysis["rt"]}
+    assert report.analysis.rt["mean"] == windows[YESTERDAY.isoformat()]
+    today_rt = report_context(unit=city.city, day=TODAY).analysis.rt["mean"]
+    assert today_rt == windows[TODAY.isoformat()] != report.analysis.rt["mean"] and today_rt < 1
+    # The forecast's assumption is the one analyse() wrote, the same line the dashboard shows under the curve.
+    assert report.analysis.assumption == city_analysis["assumption"]
+    assert "41" in report.analysis.assumption and "7" in report.analysis.assumption
+    assert report.analysis.forecast_total == city_analysis["projection_total"]
+    assert report.analysis.isolation_peak["rooms"] > 0
 
 
 def test_report_html_has_title_time_and_tables(city, snapshot):
     html = report_html(report_context(unit=city.city, day=TODAY))
     assert f"城关市 epidemic prevention and control daily report ({TODAY:%b}" in html
     assert timezone.localtime(snapshot.taken_at).strftime("%Y-%m-%d %H:%M") in html
-    assert "东城区" in html and "西城区" in html and "新增病例连续5天下降" in html
+    assert "东城区" in html and "西城区" in html and analysis_of_city()["trend"]["line"] in html
+    assert 'id="forecast-assumption"' in html and "linked pairs of cases" in html
     assert "<svg" in html and "counter(pages)" in html and "Noto Sans CJK SC" in html
 
 
@@ -181,8 +193,8 @@ def test_report_create_stores_pdf_and_workbook(city, snapshot, hq):
     assert report.snapshot_taken_at == snapshot.taken_at and report.created_by == hq
     book = load_workbook(io.BytesIO(bytes(report.xlsx)))
     assert book.sheetnames == ["Summary", "Cases", "Management status", "Isolation", "Testing", "Arrivals", "Tasks",
-                               "Trend (14 days)", "Overdue tasks", "Review items", "Releases tomorrow",
-                               "Arrivals today"]
+                               "Supervision", "Trend (14 days)", "Overdue tasks", "Unresolved findings",
+                               "Review items", "Releases tomorrow", "Arrivals today"]
     assert book["Summary"]["A1"].value.startswith("城关市 epidemic prevention and control daily report")
     cases = book["Cases"]
     assert [c.value for c in cases[1]][:4] == ["Node", "New cases", "of which found under control",

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.scope import require_capability_or_404
 from fangkong.command import presenters, selectors
-from fangkong.core.alerts import alerts_for
+from fangkong.command.snapshot import alert_level, node_alerts
 from fangkong.people.models import ManagementStatus
 from fangkong.risk.models import RiskArea
-from fangkong.territory.models import Unit
+from fangkong.territory.models import Level, Unit
 from fangkong.territory.selectors import unit_breadcrumb, unit_get
 
 
@@ -38,19 +38,30 @@ def dashboard_page(request, unit_id: int | None = None):
     node = board.node
     today = timezone.localtime(board.snapshot.taken_at).date() if board.snapshot else timezone.localdate()
     rows = [(child, presenters.metric_values(child, metrics)) for child in board.children]
+    breadcrumb = unit_breadcrumb(user=request.user, unit=unit)[:-1]
     context = {
         "unit": unit, "board": board, "node": node, "rows": rows, "metrics": metrics, "metric": metric,
-        "breadcrumb": unit_breadcrumb(user=request.user, unit=unit)[:-1],
+        "breadcrumb": breadcrumb,
         "values": presenters.metric_values(node, metrics) if node else {},
         "overdue_kinds": presenters.overdue_by_kind(node) if node else [],
         "curve": presenters.curve(node, today) if node and node.series else None,
         "analysis": node.analysis if node else None,
-        "alerts": alerts_for(user=request.user, root=unit),
+        **_alerts(request.user, unit, board.snapshot, breadcrumb),
         "statuses": [(f"people.status.{value}", label) for value, label in ManagementStatus.choices],
         # Figures whose module has not landed yet: said on the page, not shown as 0.
         "pending": [] if apps.is_installed("fangkong.supervision") else [_("open supervision findings")],
     }
     return render(request, "command/dashboard.html", context)
+
+
+def _alerts(user, unit, snapshot, breadcrumb) -> dict:
+    """The node's alerts as the snapshot stored them (the providers count live, so the page never asks them); a
+    node below the levels it keeps them for says so and points to the nearest node above it that has them."""
+    alerts = node_alerts(user=user, unit=unit, snapshot=snapshot)
+    kept = alerts is not None or snapshot is None
+    above = None if kept else next((u for u in reversed(breadcrumb) if u.level <= alert_level()), None)
+    return {"alerts": alerts or [], "alerts_kept": kept, "alerts_above": above,
+            "alert_level": Level(alert_level()).label}
 
 
 @login_required

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from fangkong.command.snapshot import snapshot_take
 from fangkong.isolation.models import Room, Site, Stay
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,7 @@ def test_the_hq_is_warned_before_rooms_run_out(client, hq, city, family_a):
     page = client.get(reverse("isolation:index")).content.decode()
     # Four people in the queue, two free rooms: two without a room today.
     assert 'id="shortfall"' in page
+    snapshot_take()  # the dashboard shows the alerts its latest snapshot stored
     home = client.get("/", follow=True).content.decode()
     assert 'data-alert="isolation.shortfall"' in home
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from conftest import make_user
 from fangkong.accounts.roles import Role
+from fangkong.command.snapshot import snapshot_take
 from fangkong.testing import selectors, services
 from fangkong.testing.models import Round, Tube
 
@@ -127,6 +128,7 @@ def test_risk_learns_the_last_positive_and_a_full_negative_round(city, round_a, 
 def test_the_overview_shows_a_positive_pool_only_to_those_whose_area_it_is(client, round_a, point_a, lab,
                                                                            residents_a, hq, officer_b):
     send_and_result(fill_tube(round_a, point_a, "T5000011", residents_a[:10]), lab, "positive")
+    snapshot_take()  # the dashboard shows the alerts its latest snapshot stored
     client.force_login(hq)
     assert 'data-alert="testing.open_recalls"' in client.get("/", follow=True).content.decode()
     client.force_login(officer_b)

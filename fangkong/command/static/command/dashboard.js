@@ -1,6 +1,8 @@
 // The dashboard's two charts from the page's JSON (json_script "curve-data"): the epidemic curve (bars by result
 // date, split into found under control / in the community, a line by onset, the 14-day forecast as a band) and Rt
-// with its credible interval. Labels come from #chart-i18n so that the page's language applies.
+// with its credible interval; the isolation rooms the forecast cases' contacts would need ("demand-data"), median
+// and 95% band, against the rooms free now. Labels come from #chart-i18n and the chart's data-* attributes so that
+// the page's language applies.
 (function () {
   "use strict";
 
@@ -70,11 +72,45 @@
     return chart;
   }
 
+  function demandChart(el, rows) {
+    const t = el.dataset;
+    const dates = rows.map((r) => r.date);
+    const free = t.freeValue === "" || t.freeValue === undefined ? null : Number(t.freeValue);
+    const chart = echarts.init(el);
+    chart.setOption({
+      animation: false,
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, data: [t.rooms, t.band] },
+      grid: { left: 48, right: 16, top: 36, bottom: 30 },
+      xAxis: { type: "category", data: dates, axisLabel: { formatter: (v) => v.slice(5) } },
+      yAxis: { type: "value", min: 0, minInterval: 1 },
+      series: [
+        { name: "low", type: "line", data: rows.map((r) => r.low), stack: "demand", symbol: "none",
+          lineStyle: { opacity: 0 }, tooltip: { show: false } },
+        { name: t.band, type: "line", data: rows.map((r) => r.high - r.low), stack: "demand", symbol: "none",
+          lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(123,97,255,0.25)" }, tooltip: { show: false } },
+        { name: t.rooms, type: "line", data: rows.map((r) => r.rooms), symbol: "circle", symbolSize: 4,
+          lineStyle: { color: "#7b61ff", width: 2 },
+          markLine: free === null ? undefined : { silent: true, symbol: "none", lineStyle: { color: "#d7263d" },
+            label: { formatter: t.free + " " + free }, data: [{ yAxis: free }] } },
+      ],
+    });
+    return chart;
+  }
+
   function init() {
-    const data = read("curve-data");
-    if (!data || typeof echarts === "undefined") return;
-    const t = labels();
+    if (typeof echarts === "undefined") return;
     const charts = [];
+    const demand = document.getElementById("demand-chart");
+    const demandRows = read("demand-data");
+    if (demand && demandRows && demandRows.length) {
+      charts.push(demandChart(demand, demandRows));
+      demand.dataset.ready = "1";
+    }
+    window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+    const data = read("curve-data");
+    if (!data) return;
+    const t = labels();
     const curve = document.getElementById("curve-chart");
     if (curve) {
       charts.push(curveChart(curve, data, t));
@@ -85,7 +121,6 @@
       charts.push(rtChart(rt, data, t));
       rt.dataset.ready = "1";
     }
-    window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
