@@ -6,12 +6,16 @@
 Needs a finished demo (`fangkong demo --size large --no-serve`). Steps, all in one run:
 
 1. snapshot: `command.snapshot.snapshot_take()` once — the background job's cost every 5 minutes (not a page's);
+   then its parts, each timed on its own right after: every figure collector of `command.figures.COLLECTORS` called
+   as the snapshot calls it (the rows it returns, before the roll-up), and every alert provider for the HQ on the
+   city, the first district and its first street (the snapshot asks them for each node down to the streets);
 2. app: the dashboard page and its JSON requests (`/command/u/<id>/`, `data.json`, `map.json`) through Django's
    test client as the HQ, for the city, its first district and that district's first street, `--requests` each
    in a shuffled order; p50 and p95 of each;
 3. baseline: for the same nodes, the plain SQL that answers the same page's main figures live — residents by
    management status per child node (one GROUP BY over the subtree, path range on the units, the child read off
-   the path) and open/overdue tasks per child — median of `--repeat`.
+   the path; '' for rows on the node itself, such as a supervision task on a street) and open/overdue tasks per
+   child — median of `--repeat`.
 
 The ratio is baseline ÷ app p95 (above 1: the dashboard is faster). No test asserts any of it.
 """
@@ -43,13 +47,13 @@ def p(values: list[float], q: float) -> float:
 
 
 BASELINE_PEOPLE = """
-SELECT substr(u.path, %(cut)s, strpos(substr(u.path, %(cut)s), '/') - 1) AS child, p.status, count(*)
+SELECT split_part(substr(u.path, %(cut)s), '/', 1) AS child, p.status, count(*)
 FROM people_person p JOIN territory_unit u ON u.id = p.unit_id
 WHERE u.path >= %(lo)s AND u.path < %(hi)s AND p.merged_into_id IS NULL
 GROUP BY 1, 2
 """
 BASELINE_TASKS = """
-SELECT substr(u.path, %(cut)s, strpos(substr(u.path, %(cut)s), '/') - 1) AS child, count(*),
+SELECT split_part(substr(u.path, %(cut)s), '/', 1) AS child, count(*),
        count(*) FILTER (WHERE t.due_at < now())
 FROM tasks_task t JOIN territory_unit u ON u.id = t.unit_id
 WHERE u.path >= %(lo)s AND u.path < %(hi)s AND t.status IN ('open', 'accepted')
@@ -74,6 +78,44 @@ def baseline(unit, repeat: int) -> float:
         if i:  # the first run warms the cache
             times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
+
+
+def collector_times() -> list[tuple[str, float, int]]:
+    """(collector module, seconds, unit rows returned) for each collector, slowest first."""
+    from django.utils import timezone
+    from django.utils.module_loading import import_string
+
+    from fangkong.command.figures import COLLECTORS, Context
+
+    now = timezone.now()
+    ctx = Context(now=now, today=timezone.localtime(now).date())
+    rows = []
+    for path in COLLECTORS:
+        started = time.perf_counter()
+        try:
+            counts = import_string(path)(ctx)
+        except Exception as exc:  # the snapshot records the same failure; say it here and go on
+            print(f"collector {path} failed: {type(exc).__name__}: {exc}")
+            continue
+        rows.append((path.removeprefix("fangkong.").removesuffix(".collect"), time.perf_counter() - started,
+                     len(counts)))
+    return sorted(rows, key=lambda row: -row[1])
+
+
+def provider_times(user, nodes) -> list[tuple[str, dict[str, float]]]:
+    """(provider, {node label: seconds}) for each registered alert provider, as `user` on each node."""
+    from fangkong.core import alerts
+
+    rows = []
+    for name, provider in sorted(alerts._PROVIDERS.items()):
+        times = {}
+        provider(user=user, root=nodes[-1][1])  # warm-up: the first call may load the URLconf (reverse)
+        for label, unit in nodes:
+            started = time.perf_counter()
+            provider(user=user, root=unit)
+            times[label] = time.perf_counter() - started
+        rows.append((name, times))
+    return sorted(rows, key=lambda row: -sum(row[1].values()))
 
 
 def main() -> None:
@@ -110,9 +152,22 @@ def main() -> None:
           f"(errors: {snapshot.errors or 'none'})")
 
     hq = User.objects.filter(role="hq", scope=city).first()
+    nodes = [("city", city), ("district", district), ("street", street)]
+    collectors = collector_times()
+    print(f"\n{'collector':<36}{'seconds':>9}{'unit rows':>11}")
+    for name, seconds, count in collectors:
+        print(f"{name:<36}{seconds:>9.2f}{count:>11,}")
+    print(f"{'all collectors':<36}{sum(row[1] for row in collectors):>9.2f}")
+    providers = provider_times(hq, nodes)
+    print(f"\n{'alert provider (as hq)':<28}" + "".join(f"{label + ' s':>12}" for label, _unit in nodes))
+    for name, times in providers:
+        print(f"{name:<28}" + "".join(f"{times[label]:>12.3f}" for label, _unit in nodes))
+    streets = Unit.objects.filter(level__lte=Level.STREET).count()
+    print(f"(the snapshot asks every provider for each of the {streets:,} nodes down to the streets, once per "
+          f"set of role capabilities)")
+
     client = Client()
     client.force_login(hq)
-    nodes = [("city", city), ("district", district), ("street", street)]
     urls = [(label, kind, reverse(f"command:{kind}", kwargs={"unit_id": unit.pk}))
             for label, unit in nodes for kind in ("dashboard_data", "map_data", "dashboard_unit")]
     for _label, _kind, url in urls:  # warm up: first request of each compiles templates, fills caches
@@ -127,7 +182,9 @@ def main() -> None:
         assert response.status_code == 200
     all_times = [t for values in timings.values() for t in values]
 
-    results = {"residents": residents, "snapshot_seconds": snapshot_seconds, "rows": []}
+    results = {"residents": residents, "snapshot_seconds": snapshot_seconds, "rows": [],
+               "collectors": [{"collector": n, "seconds": t, "unit_rows": c} for n, t, c in collectors],
+               "alert_providers": [{"provider": n, "seconds": t} for n, t in providers]}
     print(f"\n{'request':<28}{'p50 ms':>10}{'p95 ms':>10}{'baseline ms':>14}{'ratio':>9}")
     base_by_node = {label: baseline(unit, args.repeat) for label, unit in nodes}
     for (label, kind), values in timings.items():

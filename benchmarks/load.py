@@ -9,12 +9,17 @@ a fixed time, each picking a workload by weight:
 - search       — the HQ searches people by a name prefix
 - children     — the HQ reads a district's children with counts (the tree page's query)
 - dashboard    — the HQ reads a district's situation dashboard (/api/v1/command/nodes/{id}, from the snapshot)
-- passage      — checkpoint staff record a passage (only if the arrivals API is installed)
+- passage      — checkpoint staff record a car of 1–3 travellers at their checkpoint (POST /api/v1/arrivals/passages,
+                 what the checkpoint phone page sends: validation, origin resolution against the risk areas in
+                 force, the protocol's disposition, the passage and its occupants, an arrival for each traveller
+                 who enters); each answer's dispositions are checked against what the protocol decides for the
+                 travellers sent (only when the demo has checkpoint staff and a checkpoint they may register at)
 - tube_scan    — a sampler opens a 10-in-1 tube and scans ten residents into it (11 POSTs, timed as one; only
                  when the demo has a sampler and a sampling point: a round of its own over the point's node is
                  opened for the run, so that everyone there is still to sample, and closed at the end)
 
-and reports per workload: requests, errors, throughput, p50/p95/p99 latency. Any error is printed and makes the
+after an untimed warm-up (each workload at once on every gunicorn worker), and reports per workload: requests,
+errors, throughput, p50/p95/p99 latency. Any error, the warm-up's included, is printed and makes the
 exit status 1. Nothing here leaves 127.0.0.1.
 
     .venv/bin/python benchmarks/load.py --duration 30 --clients 16
@@ -31,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -71,9 +77,6 @@ def prepare(tasks_wanted: int):
     district = Unit.objects.filter(level=Level.DISTRICT).order_by("pk").first()
     tokens = {name: ApiToken.issue(user=user, name=f"load test {stamp}")[1] for name, user in
               [("grid", grid), ("hq", hq)]}
-    checkpoint = User.objects.filter(role="checkpoint").first()
-    if checkpoint is not None:
-        tokens["checkpoint"] = ApiToken.issue(user=checkpoint, name=f"load test {stamp}")[1]
     return [t.pk for t in created], district.pk, tokens
 
 
@@ -98,12 +101,52 @@ def prepare_sampling(stamp: int) -> dict | None:
             "token": ApiToken.issue(user=sampler, name=f"load test {stamp}")[1]}
 
 
+# Origins of the demo's "keep imports out" scene (fangkong.demo.outbreak): 西平县 is a high-risk area, 石家庄市 a
+# medium one; the third is in no risk area. Each is checked against the risk areas in force before the run.
+ORIGINS = {"high": "河南省驻马店市西平县柏城街道", "medium": "河北省石家庄市长安区", None: "北京市东城区东华门街道"}
+
+
+def prepare_passages(stamp: int) -> dict | None:
+    """For passage: the checkpoint the checkpoint staffer registers at, destinations, and what the protocol
+    decides for each origin (so that every answer can be checked, not only its status)."""
+    from fangkong.arrivals.engine.disposition import decide
+    from fangkong.arrivals.models import Checkpoint
+    from fangkong.arrivals.origins import assess_origin, fever_threshold
+
+    staff = User.objects.filter(role="checkpoint", is_active=True).order_by("pk").first()
+    checkpoint = (Checkpoint.objects.visible_to(staff, "register").filter(active=True).select_related("unit")
+                  .order_by("pk").first()) if staff else None
+    if checkpoint is None:
+        return None
+    city_path = "/" + checkpoint.unit.path.strip("/").split("/")[0] + "/"
+    grids = list(Unit.objects.filter(level=Level.GRID, path__startswith=city_path).order_by("pk")
+                 .values_list("pk", flat=True)[:500])
+    threshold = fever_threshold()
+    expected = {}
+    for level, text in ORIGINS.items():
+        origin = assess_origin(text)
+        if origin.level != level or not origin.resolved:
+            raise SystemExit(f"passage: {text} should be a {level or 'no'}-risk origin here, the risk areas say "
+                             f"{origin.level or 'none'}: is this the demo city?")
+        for fever in (False, True):
+            expected[(level, fever)] = decide(
+                temperature=threshold + 1 if fever else threshold - 1, fever_threshold=threshold,
+                health_code="green", negative_test_within_48h=True, origin_level=level,
+                origin_resolved=origin.resolved).disposition.value
+    return {"checkpoint_id": checkpoint.pk, "grids": grids, "threshold": threshold, "expected": expected,
+            "stamp": stamp, "token": ApiToken.issue(user=staff, name=f"load test passages {stamp}")[1]}
+
+
 class Workloads:
-    def __init__(self, tasks: list[int], district_id: int, tokens: dict[str, str], sampling: dict | None = None):
+    def __init__(self, tasks: list[int], district_id: int, tokens: dict[str, str], sampling: dict | None = None,
+                 passages: dict | None = None):
         self.tasks = tasks
         self.district_id = district_id
         self.tokens = tokens
-        self.passages = "checkpoint" in tokens
+        self.passages = passages
+        self.travellers = 0
+        if passages is not None:
+            self.tokens["checkpoint"] = passages["token"]
         self.sampling = sampling
         self.tubes = 0
         if sampling is not None:
@@ -133,6 +176,39 @@ class Workloads:
         """The HQ's situation dashboard of a district (the command module's API: the snapshot's rows)."""
         return await client.get(f"/api/v1/command/nodes/{self.district_id}", headers=self.headers("hq"))
 
+    async def passage(self, client):
+        """A car of 1–3 travellers; one in ten runs a fever. 599 when a disposition is not the protocol's."""
+        from fangkong.demo.ids import resident_id
+
+        site = self.passages
+        if site is None:
+            return None
+        occupants, expected = [], []
+        for _ in range(random.randint(1, 3)):
+            self.travellers += 1
+            n = self.travellers
+            level = random.choice(list(ORIGINS))
+            fever = random.random() < 0.1
+            birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=(site["stamp"] + 37 * n) % 20_000)
+            temperature = site["threshold"] + (1 if fever else -1)
+            occupants.append({
+                "name": f"旅客{n}", "id_number": resident_id("130102", birth, n), "phone": "",
+                "temperature": str(temperature), "health_code": "green", "negative_test_within_48h": True,
+                "origin_text": ORIGINS[level], "destination": random.choice(site["grids"]),
+                "destination_address": "1号楼"})
+            expected.append(site["expected"][(level, fever)])
+        response = await client.post("/api/v1/arrivals/passages", headers=self.headers("checkpoint"), json={
+            "checkpoint_id": site["checkpoint_id"], "client_key": uuid.uuid4().hex, "plate": "冀A12345",
+            "occupants": occupants})
+        if response.status_code == 201:
+            got = [o["disposition"] for o in response.json()["occupants"]]
+            if got != expected:
+                response.status_code = 599
+                response._content = f"dispositions {got}, the protocol says {expected}".encode()
+        elif response.status_code < 400:
+            response.status_code = 599  # a new client_key must record a new passage (201), never resend (200)
+        return response
+
     async def tube_scan(self, client):
         """Open a tube and scan ten people into it; the first failing answer, else the tenth (the tube closed)."""
         sampling = self.sampling
@@ -154,7 +230,26 @@ class Workloads:
         return response
 
 
-WEIGHTS = {"task_update": 3, "inbox": 4, "search": 3, "children": 2, "tube_scan": 1, "dashboard": 2}
+WEIGHTS = {"task_update": 3, "inbox": 4, "search": 3, "children": 2, "passage": 2, "tube_scan": 1,
+           "dashboard": 2}
+
+
+async def warm_up(base: str, work: Workloads, concurrent: int, errors) -> None:
+    """Every workload `concurrent` times at once, untimed: a gunicorn worker's first request loads the URLconf
+    and every app's views, seconds on a busy machine, which is start-up and not the workload. Sync workers take
+    one request each, so as many at once as twice the workers reach all of them. Errors still count."""
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        async def one(name):
+            try:
+                response = await getattr(work, name)(client)
+            except httpx.HTTPError as exc:
+                errors[name].append(f"warm-up: {exc!r}")
+                return
+            if response is not None and response.status_code >= 400:
+                errors[name].append(f"warm-up: {response.status_code} {response.text[:200]}")
+
+        for name in WEIGHTS:
+            await asyncio.gather(*(one(name) for _ in range(concurrent)))
 
 
 async def client_loop(base: str, work: Workloads, until: float, results, errors):
@@ -195,9 +290,15 @@ def main():
     sampling = prepare_sampling(int(time.time())) if "tube_scan" in WEIGHTS else None
     if sampling is None:
         WEIGHTS.pop("tube_scan", None)
+    passages = prepare_passages(int(time.time())) if "passage" in WEIGHTS else None
+    if passages is None:
+        WEIGHTS.pop("passage", None)
     port = free_port()
-    env = dict(os.environ, FANGKONG_SECRET_KEY="load-test-" + "x" * 50, FANGKONG_ALLOWED_HOSTS="127.0.0.1",
-               FANGKONG_DEBUG="0", FANGKONG_LOG_LEVEL="WARNING")
+    # Production settings (serve --prod refuses anything else), over plain HTTP on loopback: no HTTPS redirect.
+    # The clients use bearer tokens, so the secure-only cookies do not matter.
+    env = dict(os.environ, FANGKONG_PRODUCTION="1", FANGKONG_SECRET_KEY=os.urandom(32).hex(),
+               FANGKONG_ALLOWED_HOSTS="127.0.0.1", FANGKONG_SSL_REDIRECT="0", FANGKONG_DEBUG="0",
+               FANGKONG_LOG_LEVEL="WARNING")
     server = subprocess.Popen([sys.executable, "-m", "fangkong.cli", "serve", "--prod", "--addr", f"127.0.0.1:{port}",
                                "--workers", str(args.workers)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
@@ -214,7 +315,8 @@ def main():
                 raise SystemExit("the server did not start: " + (server.stderr.read() if server.poll() else ""))
             time.sleep(0.5)
         results, errors = defaultdict(list), defaultdict(list)
-        work = Workloads(tasks, district_id, tokens, sampling)
+        work = Workloads(tasks, district_id, tokens, sampling, passages)
+        asyncio.run(warm_up(base, work, max(2 * args.workers, args.clients), errors))
         until = time.monotonic() + args.duration
         started = time.monotonic()
 

@@ -11,11 +11,7 @@ vaccination.<measure>.60_plus.
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Case, Count, IntegerField, Max, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
-
 from fangkong.command.figures import Context, Counts
-from fangkong.people.models import Person
 
 BANDS = ("0_17", "18_59", "60_79", "80_plus", "unknown")
 ELDERLY_BANDS = ("60_79", "80_plus")
@@ -45,27 +41,29 @@ def age_band(birth_date: datetime.date | None, today: datetime.date) -> str:
     return "80_plus"
 
 
-def _band_expression(today: datetime.date):
-    # Born after the day 18 years ago: not yet 18; and so on up the bands.
-    return Case(
-        When(birth_date__isnull=True, then=Value(4)),
-        When(birth_date__gt=years_before(today, 18), then=Value(0)),
-        When(birth_date__gt=years_before(today, 60), then=Value(1)),
-        When(birth_date__gt=years_before(today, 80), then=Value(2)),
-        default=Value(3), output_field=IntegerField())
+# One pass over the residents, the doses aggregated once and hash-joined (a per-person subquery ran 10 M index
+# probes on the 10 M city). Raw SQL because the ORM cannot LEFT JOIN an aggregated subquery.
+COUNTS_SQL = """
+SELECT p.unit_id,
+       CASE WHEN p.birth_date IS NULL THEN 4 WHEN p.birth_date > %s THEN 0 WHEN p.birth_date > %s THEN 1
+            WHEN p.birth_date > %s THEN 2 ELSE 3 END,
+       COALESCE(d.top, 0), COUNT(*)
+FROM people_person p
+LEFT JOIN (SELECT person_id, MAX(dose_number) AS top FROM vaccination_dose GROUP BY person_id) d ON d.person_id = p.id
+WHERE p.merged_into_id IS NULL
+GROUP BY 1, 2, 3
+"""
 
 
 def collect(ctx: Context) -> Counts:
-    from fangkong.vaccination.models import Dose
+    from django.db import connection
 
     counts: Counts = defaultdict(Counter)
-    top_dose = (Dose.objects.filter(person=OuterRef("pk")).order_by().values("person")
-                .annotate(top=Max("dose_number")).values("top"))
-    rows = (Person.objects.filter(merged_into__isnull=True)
-            .annotate(band=_band_expression(ctx.today), doses=Coalesce(Subquery(top_dose), Value(0)))
-            .values("unit_id", "band", "doses").annotate(n=Count("pk"))
-            .values_list("unit_id", "band", "doses", "n").order_by())
-    for unit_id, band_index, doses, n in rows.iterator(chunk_size=20_000):
+    cuts = [years_before(ctx.today, years) for years in (18, 60, 80)]
+    with connection.cursor() as cursor:
+        cursor.execute(COUNTS_SQL, cuts)
+        rows = cursor.fetchall()
+    for unit_id, band_index, doses, n in rows:
         band = BANDS[band_index]
         c = counts[unit_id]
         bands = (band, "60_plus") if band in ELDERLY_BANDS else (band,)
