@@ -107,7 +107,7 @@ def provider_times(user, nodes) -> list[tuple[str, dict[str, float]]]:
     from fangkong.core import alerts
 
     rows = []
-    for name, provider in sorted(alerts._PROVIDERS.items()):
+    for name, provider, _reads in alerts.providers():
         times = {}
         provider(user=user, root=nodes[-1][1])  # warm-up: the first call may load the URLconf (reverse)
         for label, unit in nodes:

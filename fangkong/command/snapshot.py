@@ -115,34 +115,41 @@ def _alerts(errors: dict) -> dict[int, dict]:
 
     The providers are asked with an unsaved user of the role whose scope is the node itself, so that what they
     read is the node's subtree (a user who may open a node's dashboard sees all of its subtree) and what they show
-    follows the role's capabilities. Roles with the same capabilities are asked once."""
+    follows the role's capabilities. A provider is asked once for all the roles that agree on the capabilities it
+    reads (HQ, officers and admins mostly do: a third of the work on the 10 M city)."""
     from django.utils import translation
 
     from fangkong.accounts.models import User
     from fangkong.accounts.roles import CAPABILITIES
-    from fangkong.core.alerts import alerts_for
+    from fangkong.core.alerts import providers
 
     started = time.perf_counter()
-    audiences: dict[frozenset, list[str]] = defaultdict(list)
-    for role, caps in CAPABILITIES.items():
-        if "command.view" in caps:
-            audiences[caps].append(str(role))
-
-    def failed(name, exc):
-        if getattr(settings, "COMMAND_RAISE_COLLECTOR_ERRORS", False):
-            raise exc
-        logger.error("alert provider %s failed", name, exc_info=exc)
-        errors[f"alerts.{name}"] = f"{type(exc).__name__}: {exc}"
+    roles = {str(role): caps for role, caps in CAPABILITIES.items() if "command.view" in caps}
+    asks = []  # (provider name, provider, [(asking role, [roles that get its answer])])
+    for name, provider, reads in providers():
+        groups: dict[frozenset, list[str]] = defaultdict(list)
+        for role, caps in roles.items():
+            groups[caps & reads].append(role)
+        asks.append((name, provider, [(members[0], members) for members in groups.values()]))
 
     result: dict[int, dict] = {}
     # Stored texts are in the site's language: the job has no request to take a user's language from.
     with translation.override(settings.LANGUAGE_CODE):
         for unit in Unit.objects.filter(level__lte=alert_level()).order_by("path"):
-            stored = {}
-            for roles in audiences.values():
-                viewer = User(username=f"snapshot-{roles[0]}", role=roles[0], scope=unit, is_active=True)
-                found = [alert.as_dict() for alert in alerts_for(user=viewer, root=unit, on_error=failed)]
-                stored.update({role: found for role in roles})
+            stored: dict[str, list] = {role: [] for role in roles}
+            for name, provider, groups in asks:
+                for asking, members in groups:
+                    viewer = User(username=f"snapshot-{asking}", role=asking, scope=unit, is_active=True)
+                    try:
+                        found = [alert.as_dict() for alert in provider(user=viewer, root=unit)]
+                    except Exception as exc:  # one module's failure must not take the others' alerts with it
+                        if getattr(settings, "COMMAND_RAISE_COLLECTOR_ERRORS", False):
+                            raise
+                        logger.error("alert provider %s failed", name, exc_info=exc)
+                        errors[f"alerts.{name}"] = f"{type(exc).__name__}: {exc}"
+                        continue
+                    for role in members:
+                        stored[role].extend(found)
             result[unit.pk] = stored
     logger.info("dashboard alerts of %d nodes in %.1f s", len(result), time.perf_counter() - started)
     return result

@@ -3,7 +3,7 @@ each app registers a provider in its AppConfig.ready(). Providers count live, so
 on page view: the snapshot job asks them for each node and role and stores what they say (command.snapshot).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 
@@ -24,24 +24,18 @@ class Alert:
 
 
 _PROVIDERS: dict[str, Callable] = {}
+_READS: dict[str, frozenset[str]] = {}
 
 
-def register_alert_provider(name: str, provider: Callable) -> None:
+def register_alert_provider(name: str, provider: Callable, *, reads: Iterable[str]) -> None:
     """provider(user=..., root=...) -> list[Alert] (empty when there is nothing to say). The user may be an
-    unsaved one standing for a role at `root` (the snapshot's): read only its role, capabilities and scope."""
+    unsaved one standing for a role at `root` (the snapshot's): read only its role, capabilities and scope.
+    `reads` names the capabilities its answer depends on (those it checks, and those behind the visible_to() it
+    calls): roles that agree on them get the same alerts, so the snapshot asks once for all of them."""
     _PROVIDERS[name] = provider
+    _READS[name] = frozenset(reads)
 
 
-def alerts_for(*, user, root, on_error: Callable | None = None) -> list[Alert]:
-    """Every provider's alerts, in provider-name order. With on_error, a provider that raises is reported to
-    on_error(name, exc) and skipped; without it the error propagates."""
-    alerts = []
-    for name, provider in sorted(_PROVIDERS.items()):
-        if on_error is None:
-            alerts.extend(provider(user=user, root=root))
-            continue
-        try:
-            alerts.extend(provider(user=user, root=root))
-        except Exception as exc:  # one module's failure must not take the others' alerts with it
-            on_error(name, exc)
-    return alerts
+def providers() -> list[tuple[str, Callable, frozenset[str]]]:
+    """(name, provider, the capabilities it reads), in name order."""
+    return [(name, provider, _READS[name]) for name, provider in sorted(_PROVIDERS.items())]

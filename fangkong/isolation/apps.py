@@ -19,5 +19,6 @@ class IsolationConfig(AppConfig):
 
         # A positive single tube of someone in a site: they leave for hospital and their room is disinfected.
         register_positive_listener(positive_moved_out)
-        register_alert_provider("isolation", overview_alerts)
+        register_alert_provider("isolation", overview_alerts,
+                                reads={"isolation.report", "isolation.view", "tasks.view"})
         register_anonymiser("isolation", anonymise)

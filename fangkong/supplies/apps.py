@@ -17,5 +17,6 @@ class SuppliesConfig(AppConfig):
         from fangkong.supplies.stock.selectors import overview_alerts
 
         register_review_collector("supplies.unmet_needs", unmet_needs)
-        register_alert_provider("supplies_stock", overview_alerts)
+        register_alert_provider("supplies_stock", overview_alerts,
+                                reads={"supplies.view", "supplies.approve"})
         register_anonymiser("supplies", retention.anonymise)

@@ -18,7 +18,7 @@ class TestingConfig(AppConfig):
 
         # Downgrading a risk area needs its last infection and a full negative round: testing knows both.
         register_criteria_provider(risk_criteria)
-        register_alert_provider("testing", overview_alerts)
+        register_alert_provider("testing", overview_alerts, reads={"testing.view"})
         register_person_panel(PersonPanel(
             name="testing.samples", template="testing/person_samples.html", order=20,
             context=person_panel))

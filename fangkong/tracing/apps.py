@@ -21,7 +21,7 @@ class TracingConfig(AppConfig):
         # A single-tube positive opens the case at once: the investigation's clock starts at the result.
         register_positive_listener(positive_case_opened)
         register_criteria_provider(risk_criteria)
-        register_alert_provider("tracing", overview_alerts)
+        register_alert_provider("tracing", overview_alerts, reads={"tracing.view"})
         register_person_panel(PersonPanel(
             name="tracing.case", template="tracing/person_panel.html", order=15, context=person_panel))
         register_anonymiser("tracing", anonymise)

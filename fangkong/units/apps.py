@@ -14,5 +14,5 @@ class UnitsConfig(AppConfig):
         from fangkong.units.clinics.alerts import fever_rise_alerts
         from fangkong.units.retention import anonymise
 
-        register_alert_provider("units.fever", fever_rise_alerts)
+        register_alert_provider("units.fever", fever_rise_alerts, reads={"units.view"})
         register_anonymiser("units", anonymise)

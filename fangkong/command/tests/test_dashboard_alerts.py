@@ -153,6 +153,7 @@ def test_a_failing_provider_is_reported_and_the_others_alerts_stay(client, hq, c
         raise RuntimeError("provider down")
 
     monkeypatch.setitem(core_alerts._PROVIDERS, "zz_broken", broken)
+    monkeypatch.setitem(core_alerts._READS, "zz_broken", frozenset())
     _late_case(people_a[1], tracer_a)
     snapshot = snapshot_take()
     assert snapshot.errors["alerts.zz_broken"] == "RuntimeError: provider down"
