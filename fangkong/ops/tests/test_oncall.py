@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
@@ -117,7 +118,8 @@ def test_schedule_is_turned_off_and_on_from_the_page(admin_client, admin_user, s
     admin_client.post(url, {"enabled": "1"})
     schedules.refresh_from_db()
     assert schedules.enabled
-    assert list(AuditEntry.objects.filter(object_id=schedules.pk).order_by("pk")
+    schedule_type = ContentType.objects.get_for_model(Schedule)
+    assert list(AuditEntry.objects.filter(content_type=schedule_type, object_id=schedules.pk).order_by("pk")
                 .values_list("action", flat=True)) == ["disable", "enable"]
 
 
