@@ -290,9 +290,12 @@ def site_submit(*, site: InspectionSite, answers: list[Answer], notes: str = "",
 
 def find_responsible(unit: Unit) -> Responsibility | None:
     """The responsibility for a site's node: of the roles that answer for a site, the one on the deepest node
-    of the path (a unit's own contact before the community's liaison cadre before the street's area leader)."""
+    of the path (a unit's own contact before the community's liaison cadre before the street's area leader).
+    Someone whose account may not rectify (checkpoint staff named as a unit's contact, say) is passed over: the
+    task would sit in an inbox that cannot close it."""
     found = [(r, order) for order, role in enumerate(RESPONSIBLE_ROLES)
-             if (r := responsible_for(unit=unit, role=role)) is not None]
+             if (r := responsible_for(unit=unit, role=role)) is not None
+             and (r.user is None or has_capability(r.user, "supervision.rectify"))]
     if not found:
         return None
     return max(found, key=lambda pair: (pair[0].unit.depth, -pair[1]))[0]

@@ -108,6 +108,20 @@ def test_the_responsible_person_falls_back_up_the_tree(finding_a, inspector_a, c
     assert assignment.responsible_unit == city.a.street and assignment.owner == officer_a
 
 
+def test_someone_who_may_not_rectify_is_passed_over(finding_a, inspector_a, city, officer_a):
+    from conftest import make_user
+    from fangkong.accounts.roles import Role
+    from fangkong.territory.models import Responsibility
+
+    guard = make_user("guard_contact", Role.CHECKPOINT, finding_a.unit)
+    Responsibility.objects.create(unit=finding_a.unit, role=Responsibility.Role.UNIT_CONTACT, user=guard,
+                                  name="卡口值守")
+    Responsibility.objects.create(unit=city.a.street, role=Responsibility.Role.AREA_LEADER, user=officer_a,
+                                  name="张书记")
+    assignment = services.assignment_issue(finding=finding_a, actor=inspector_a)
+    assert assignment.owner == officer_a
+
+
 def test_an_assignment_cannot_be_closed_without_a_verification(assignment_a, inspector_a, contact_a):
     with pytest.raises(ValidationError):
         services.assignment_close(assignment=assignment_a, note="看过了", actor=inspector_a)
