@@ -63,6 +63,15 @@ def _roll_up(by_unit: dict, parent, tallied, memo, depth_order) -> dict[int, Cou
     return totals
 
 
+def _failed(errors: dict, key: str, exc: Exception, message: str, *args) -> None:
+    """A part of the snapshot that failed: logged and named in the snapshot's errors, the rest goes on (tests set
+    COMMAND_RAISE_COLLECTOR_ERRORS to see the exception instead)."""
+    if getattr(settings, "COMMAND_RAISE_COLLECTOR_ERRORS", False):
+        raise exc
+    logger.error(message, *args, exc_info=exc)
+    errors[key] = f"{type(exc).__name__}: {exc}"
+
+
 def snapshot_take(*, now=None) -> Snapshot:
     started = time.perf_counter()
     now = now or timezone.now()
@@ -76,10 +85,7 @@ def snapshot_take(*, now=None) -> Snapshot:
         try:
             counts = import_string(path)(ctx)
         except Exception as exc:  # one module's failure must not blank the whole dashboard
-            if getattr(settings, "COMMAND_RAISE_COLLECTOR_ERRORS", False):
-                raise
-            logger.exception("dashboard collector %s failed", path)
-            errors[path.rsplit(".", 2)[-2]] = f"{type(exc).__name__}: {exc}"
+            _failed(errors, path.rsplit(".", 2)[-2], exc, "dashboard collector %s failed", path)
             continue
         for node, total in _roll_up(counts, parent, tallied, memo, depth_order).items():
             figures[node].update(total)
@@ -143,10 +149,7 @@ def _alerts(errors: dict) -> dict[int, dict]:
                     try:
                         found = [alert.as_dict() for alert in provider(user=viewer, root=unit)]
                     except Exception as exc:  # one module's failure must not take the others' alerts with it
-                        if getattr(settings, "COMMAND_RAISE_COLLECTOR_ERRORS", False):
-                            raise
-                        logger.error("alert provider %s failed", name, exc_info=exc)
-                        errors[f"alerts.{name}"] = f"{type(exc).__name__}: {exc}"
+                        _failed(errors, f"alerts.{name}", exc, "alert provider %s failed", name)
                         continue
                     for role in members:
                         stored[role].extend(found)
@@ -197,10 +200,7 @@ def _analyses(series, tallied, ctx, figures, errors) -> dict[int, dict]:
         try:
             figures[unit.pk]["isolation.shortfall"] = forecast_shortfall(unit, ctx.now)
         except Exception as exc:
-            if getattr(settings, "COMMAND_RAISE_COLLECTOR_ERRORS", False):
-                raise
-            logger.exception("isolation forecast of %s failed", unit)
-            errors["isolation.forecast"] = f"{type(exc).__name__}: {exc}"
+            _failed(errors, "isolation.forecast", exc, "isolation forecast of %s failed", unit)
         if unit.pk not in series:
             continue
         isolation = analysis.isolation_groups(rules.plans, _contacts_per_case(unit.path, ctx.now))

@@ -7,7 +7,8 @@ from django.utils import translation
 
 
 @cache
-def _s2twp():
+def hant_converter():
+    """OpenCC's Simplified → Traditional (Taiwan, with phrases): the zh_Hant catalogue's conversion."""
     import opencc
 
     return opencc.OpenCC("s2twp")
@@ -16,5 +17,5 @@ def _s2twp():
 def for_active_language(text: str) -> str:
     """`text` (stored in Simplified) as a reader of the active language sees it."""
     if (translation.get_language() or "").lower() in ("zh-hant", "zh-tw", "zh-hk"):
-        return _s2twp().convert(text)
+        return hant_converter().convert(text)
     return text

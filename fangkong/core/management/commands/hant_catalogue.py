@@ -5,9 +5,10 @@ The zh_Hans catalogue is the one people translate; zh_Hant is derived so the two
 
 from pathlib import Path
 
-import opencc
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from fangkong.core.chinese import hant_converter
 
 
 def convert_catalogue(source: str, converter) -> str:
@@ -30,7 +31,7 @@ class Command(BaseCommand):
     help = "Regenerate every zh_Hant catalogue (the project's and each app's) from its zh_Hans one with OpenCC."
 
     def handle(self, *args, **options):
-        converter = opencc.OpenCC("s2twp")
+        converter = hant_converter()
         package = Path(settings.BASE_DIR)
         for source_path in sorted(package.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")):
             target = source_path.parents[2] / "zh_Hant/LC_MESSAGES/django.po"
